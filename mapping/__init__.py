@@ -1,0 +1,1 @@
+"""Pure rules between readers and the store: records, profiles, usernames, settings."""

@@ -1,0 +1,176 @@
+"""Canonical records every reader yields, and the issues it reports.
+
+Readers (`ims`, `oneroster`, `gateway.csvfeed`) turn bytes into a stream of
+these values; the sync engine never sees a format. Standard library only.
+
+Conventions shared by every reader:
+
+- ``key`` is the record's external key exactly as the feed sent it (trimmed).
+- An optional text field is ``None`` when the feed did not send it (leave the
+  stored value alone) and ``""`` when the feed sent it empty.
+- Roles are external role words exactly as sent ("student", "02", "lærer");
+  matching them to site profiles is the mapping layer's job, not the reader's.
+- ``deleted=True`` means the feed says the record is gone (IMS recstatus 3,
+  OneRoster ``tobedeleted``, IMS role status 0): the engine expires or removes
+  it through its safe-removal rules, it never hard-deletes.
+- ``Person.old_key`` names the key the person had before (IMS sourcedidtype
+  Old/New): the engine re-keys the existing account instead of creating one.
+- A person who is the guardian side of a GuardianLink holds the ``guardian``
+  role even when the feed gives no role; membership roles count as the
+  person's roles too. The engine adds both, readers need not.
+- ``line`` and ``file`` point at where the record starts, for issues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+Entity = Literal["accounts", "nodes", "groups", "memberships", "guardian_links"]
+OrgKind = Literal["site", "school_owner", "school", "year", "class", "department"]
+GroupKind = Literal["course", "subject"]
+
+ENTITIES: tuple[Entity, ...] = ("accounts", "nodes", "groups", "memberships", "guardian_links")
+
+
+@dataclass(frozen=True, slots=True)
+class RoleClaim:
+    """An external role a person holds, optionally at one org or group."""
+
+    role: str
+    org: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person: becomes an account."""
+
+    key: str
+    given_name: str
+    family_name: str
+    username: str | None = None
+    email: str | None = None
+    roles: tuple[RoleClaim, ...] = ()
+    orgs: tuple[str, ...] = ()
+    enabled: bool = True
+    deleted: bool = False
+    old_key: str = ""
+    source: str = ""
+    line: int | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    """A hierarchy node (school owner, school, year, class, department).
+
+    A node of kind ``class`` also owns a class group with the same key, so
+    memberships may name a class node's key as their group.
+    """
+
+    key: str
+    name: str
+    kind: OrgKind
+    parent: str = ""
+    deleted: bool = False
+    source: str = ""
+    line: int | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A course or a subject group (teaching group) at a school."""
+
+    key: str
+    name: str
+    kind: GroupKind
+    school: str = ""
+    course: str = ""
+    subjects: tuple[str, ...] = ()
+    begin: date | None = None
+    end: date | None = None
+    deleted: bool = False
+    source: str = ""
+    line: int | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A person in a group, or at a hierarchy node, with an external role.
+
+    ``group`` names a Group, a class node (its class group) or any other node
+    (a placement of the person at that node).
+    """
+
+    person: str
+    group: str
+    role: str
+    deleted: bool = False
+    primary: bool | None = None
+    begin: date | None = None
+    end: date | None = None
+    key: str = ""
+    source: str = ""
+    line: int | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianLink:
+    """A guardian responsible for a student (both are person keys)."""
+
+    guardian: str
+    student: str
+    deleted: bool = False
+    source: str = ""
+    line: int | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Declares that this feed holds the full state of one entity for its source.
+
+    Records of that entity the source holds but the feed leaves out are gone
+    (through safe removal and thresholds). Without a Scope a feed is a delta.
+    """
+
+    entity: Entity
+    full: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RowIssue:
+    """A problem with one record (or an informational note); the run goes on."""
+
+    severity: Severity
+    code: str
+    message: str
+    entity: str = ""
+    key: str = ""
+    line: int | None = None
+    file: str = ""
+
+
+Record = Person | Org | Group | Membership | GuardianLink | Scope
+
+
+class FeedError(Exception):
+    """The feed as a whole cannot be read; the run fails and writes nothing."""
+
+    def __init__(
+        self, message: str, *, code: str = "feed_error", file: str = "", line: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.file = file
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line) if p)
+        return f"{where}: {self.message}" if where else self.message

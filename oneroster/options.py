@@ -1,0 +1,21 @@
+"""How the caller wants one OneRoster package read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """Options for :func:`oneroster.read`.
+
+    ``file`` names the package in feed-level errors. The limits harden zip
+    packages: at most ``max_members`` members, ``max_total_bytes`` uncompressed
+    in all, and no member (above 1 MiB) that inflates more than ``max_ratio``
+    times; both what the headers declare and what is actually read are counted.
+    """
+
+    file: str = ""
+    max_members: int = 200
+    max_total_bytes: int = 2 * 1024**3
+    max_ratio: int = 100

@@ -1,0 +1,109 @@
+"""Read a OneRoster CSV package: files in dependency order, records out as rows stream.
+
+Scopes (bulk means the whole truth for an entity, see ``columns.SCOPE_FILES``)
+come last, and only for files that were read to the end: a bulk users.csv that
+lacks a required column declares nothing, rather than every account gone.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from mapping.records import FeedError, Record, RowIssue, Scope, Severity
+from oneroster import entities, manifest, people
+from oneroster.columns import IGNORED, READ, SCOPE_FILES, FileSpec, Mode
+from oneroster.options import ReadOptions
+from oneroster.package import Package, opened
+from oneroster.rows import Row, Table
+from oneroster.state import State
+
+Builder = Callable[[State, Row], Iterator[Record]]
+Finisher = Callable[[State, Table], Iterator[Record | RowIssue]]
+
+
+def _nothing(state: State, table: Table) -> Iterator[Record | RowIssue]:
+    yield from ()
+
+
+# Per file: the row → record builder, and what runs once the file is read.
+HANDLERS: dict[str, tuple[Builder, Finisher]] = {
+    "orgs": (entities.org, entities.finish_orgs),
+    "academicSessions": (entities.session, _nothing),
+    "courses": (entities.course, _nothing),
+    "classes": (entities.klass, _nothing),
+    "roles": (people.role, _nothing),
+    "users": (people.user, people.finish_users),
+    "enrollments": (entities.enrollment, _nothing),
+}
+# Files recognised but not read, and what the report says about them.
+_SENSITIVE = "demographics are sensitive data the gateway does not need, so it keeps none"
+NOT_READ: dict[str, tuple[Severity, str, str]] = {
+    "demographics": ("info", "demographics_ignored", f"{_SENSITIVE}; not read"),
+    "userProfiles": ("info", "file_ignored", "per-application credentials are not kept; not read"),
+}
+NOT_NEEDED: tuple[Severity, str, str] = ("info", "file_ignored", "not needed for provisioning")
+
+
+def read(path: Path, options: ReadOptions | None = None) -> Iterator[Record | RowIssue]:
+    """Stream a package's records and issues, then the Scopes its bulk files declare."""
+    with opened(path, options or ReadOptions()) as package:
+        plan = manifest.plan(package)
+        yield from plan.issues
+        state = State(plan.version)
+        for spec in READ[plan.version]:
+            if spec.name in plan.files:
+                member, mode = plan.files[spec.name]
+                yield from _read_file(package, spec, member, mode, state)
+        yield from people.unclaimed(state)
+        for name in IGNORED[plan.version]:
+            if name in plan.files:
+                severity, code, message = NOT_READ.get(name, NOT_NEEDED)
+                member = plan.files[name][0]
+                yield RowIssue(severity, code, message, "", "", None, member)
+        for entity, files in SCOPE_FILES[plan.version].items():
+            if all(state.modes.get(f) == "bulk" and f in state.done for f in files):
+                yield Scope(entity)
+
+
+def _read_file(
+    package: Package, spec: FileSpec, member: str, mode: Mode, state: State
+) -> Iterator[Record | RowIssue]:
+    """One file: header issues, then each row's records and issues, then its summaries."""
+    build, finish = HANDLERS[spec.name]
+    with package.open_text(member) as stream:
+        table = Table(stream, member, spec, mode)
+        yield from table.drain()
+        if table.header.failed:
+            return
+        state.begin(spec.name, mode, member)
+        for row in table.rows():
+            yield from table.drain()
+            yield from build(state, row)
+            yield from table.drain()
+        yield from table.drain()
+        yield from finish(state, table)
+        yield from table.drain()
+        yield from table.summaries()
+    state.done.add(spec.name)
+
+
+def sniff(path: Path) -> bool:
+    """Whether ``path`` is a zip or directory that looks like a OneRoster package."""
+    try:
+        if not (path.is_dir() or zipfile.is_zipfile(path)):
+            return False
+        with opened(path, ReadOptions()) as package:
+            names = {n.casefold(): n for n in package.names}
+            if "manifest.csv" in names:
+                return True
+            users = names.get("users.csv")
+            if users is None:
+                return False
+            with package.open_text(users) as stream:
+                return "enabledUser" in stream.readline(4096)
+    except FeedError:
+        return True  # a zip that is refused is still one we are the reader for
+    except (OSError, UnicodeDecodeError):
+        return False

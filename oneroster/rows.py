@@ -1,0 +1,258 @@
+"""Stream one CSV file of a package: dialect, common columns and typed cells.
+
+Quirks that are fully recovered (``TRUE``, ``Student``, a filled-in status in a
+bulk file) are counted and reported once per file and column, naming the first
+row; problems that change or drop a row are reported on that row.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO
+
+from mapping.records import FeedError, RowIssue, Severity
+from oneroster import header
+from oneroster.columns import DELTA_REQUIRED, LEGACY_DELETED, STATUSES, FileSpec, Mode
+
+SUMMARIES = {
+    "bulk_status": "{count} row(s) fill in status or dateLastModified, which bulk rows leave "
+    "blank; the statuses are honoured",
+    "status_inactive": "{count} row(s) have the legacy status 'inactive', read as 'tobedeleted'",
+    "vocabulary_case": "{column}: {count} value(s) in another case than the spec's, "
+    "e.g. {example!r}; read case-insensitively",
+    "boolean_case": "{column}: {count} value(s) not written true/false, e.g. {example!r}; "
+    "read case-insensitively",
+    "invalid_datetime": "{column}: {count} value(s) are no ISO 8601 date-time, e.g. {example!r}",
+    "row_length": "{count} row(s) have another number of cells than the header",
+}
+
+
+@dataclass
+class _Tally:
+    count: int
+    line: int
+    key: str
+    example: str
+
+
+def parse_date(value: str) -> date:
+    """A ``YYYY-MM-DD`` date (a date-time gives its date); ValueError otherwise."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return datetime.fromisoformat(value).date()
+
+
+class Table:
+    """One CSV file as it streams: its header, its usable rows, and the issues they raise."""
+
+    def __init__(self, stream: IO[str], file: str, spec: FileSpec, mode: Mode) -> None:
+        self.file, self.spec, self.mode = file, spec, mode
+        self.pending: list[RowIssue] = []
+        self._tallies: dict[tuple[str, str], _Tally] = {}
+        self._line = 0
+        with self._guard():
+            first = stream.readline()
+        if first.startswith("\ufeff"):
+            first = first[1:]
+            self.issue("warning", "bom", "the file starts with a byte order mark; ignored", 1)
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        if delimiter == ";":
+            self.issue("warning", "semicolon_delimiter", "cells are separated by ';'", 1)
+        self._csv = csv.reader(itertools.chain([first], stream), delimiter=delimiter)
+        with self._guard():
+            names = next(self._csv, [])
+        self._line = self._csv.line_num
+        self.header = header.match(names, spec, mode)
+        if not any(n.strip() for n in names):
+            self.header.notes = [("error", "empty_file", "the file has no header; file not read")]
+            self.header.failed = True
+        for severity, code, message in self.header.notes:
+            self.issue(severity, code, message, 1)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn undecodable or unparseable text into a feed-level failure at this line."""
+        try:
+            yield
+        except UnicodeDecodeError as err:
+            raise FeedError(
+                f"the file is not UTF-8 text ({err.reason})",
+                code="encoding",
+                file=self.file,
+                line=self._line + 1,
+            ) from err
+        except csv.Error as err:
+            raise FeedError(
+                f"the CSV cannot be parsed: {err}",
+                code="csv_malformed",
+                file=self.file,
+                line=self._line + 1,
+            ) from err
+
+    def rows(self) -> Iterator[Row]:
+        """The rows with a key, their required values and a usable status."""
+        required = self.spec.required + (DELTA_REQUIRED if self.mode == "delta" else ())
+        with self._guard():
+            for cells in self._csv:
+                start, self._line = self._line + 1, self._csv.line_num
+                cells = [c.strip() for c in cells]
+                if any(cells):
+                    row = Row(self, start, cells)
+                    if self._usable(row, required):
+                        yield row
+
+    def _usable(self, row: Row, required: tuple[str, ...]) -> bool:
+        width = self.header.width
+        if len(row.cells) < width or any(row.cells[width:]):
+            self.tally("row_length", "", row, "")
+        missing = [c for c in required if not row.text(c)]
+        if missing:
+            row.issue("error", "missing_value", f"no value for {', '.join(missing)}; row skipped")
+            return False
+        return self._status(row)
+
+    def _status(self, row: Row) -> bool:
+        """Set ``row.deleted`` from the status; False when the row must be skipped."""
+        status, modified = row.text("status"), row.text("dateLastModified")
+        if self.mode == "bulk" and (status or modified):
+            self.tally("bulk_status", "", row, status)
+        if modified and not _is_datetime(modified):
+            self.tally("invalid_datetime", "dateLastModified", row, modified)
+        folded = status.casefold()
+        if folded == LEGACY_DELETED:
+            self.tally("status_inactive", "", row, status)
+        elif status and folded not in STATUSES:
+            row.issue(
+                "error",
+                "invalid_status",
+                f"status {status!r} is not one of {', '.join(STATUSES)}; row skipped",
+            )
+            return False
+        elif status and status not in STATUSES:
+            self.tally("vocabulary_case", "status", row, status)
+        row.deleted = folded in ("tobedeleted", LEGACY_DELETED)
+        return True
+
+    def issue(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        line: int | None,
+        key: str = "",
+        entity: str = "",
+    ) -> None:
+        """Queue an issue about this file (about the file's entity unless told)."""
+        entity = entity or self.spec.entity
+        self.pending.append(RowIssue(severity, code, message, entity, key, line, self.file))
+
+    def tally(self, code: str, column: str, row: Row, example: str) -> None:
+        """Count a recovered quirk; it is reported once, at the end of the file."""
+        seen = self._tallies.get((code, column))
+        if seen is None:
+            self._tallies[(code, column)] = _Tally(1, row.line, row.key, example)
+        else:
+            seen.count += 1
+
+    def drain(self) -> Iterator[RowIssue]:
+        """The issues queued since the last drain."""
+        issues, self.pending = self.pending, []
+        yield from issues
+
+    def summaries(self) -> Iterator[RowIssue]:
+        """One warning per quirk counted in this file."""
+        for (code, column), seen in self._tallies.items():
+            message = SUMMARIES[code].format(column=column, count=seen.count, example=seen.example)
+            yield RowIssue(
+                "warning",
+                code,
+                f"{message} (first on line {seen.line})",
+                self.spec.entity,
+                seen.key,
+                seen.line,
+                self.file,
+            )
+
+
+def _is_datetime(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+class Row:
+    """One data row: its first physical line, its key and its cells by column name."""
+
+    __slots__ = ("cells", "deleted", "index", "key", "line", "table")
+
+    def __init__(self, table: Table, line: int, cells: list[str]) -> None:
+        self.table, self.line, self.cells = table, line, cells
+        self.index = table.header.index
+        self.deleted = False
+        self.key = self.text("sourcedId")
+
+    def get(self, column: str) -> str | None:
+        """The cell, or None when the file has no such column."""
+        at = self.index.get(column)
+        if at is None:
+            return None
+        return self.cells[at] if at < len(self.cells) else ""
+
+    def text(self, column: str) -> str:
+        """The cell, "" when empty or missing (the hot path: every row asks a dozen times)."""
+        at = self.index.get(column)
+        return self.cells[at] if at is not None and at < len(self.cells) else ""
+
+    def items(self, column: str) -> tuple[str, ...]:
+        """A list cell (``"a,b"``) as its non-empty items."""
+        return tuple(i for i in (p.strip() for p in self.text(column).split(",")) if i)
+
+    def issue(self, severity: Severity, code: str, message: str) -> None:
+        """Queue an issue about this row."""
+        self.table.issue(severity, code, message, self.line, self.key)
+
+    def date(self, column: str) -> date | None:
+        """A date cell; a value that is no date is reported and read as None."""
+        value = self.text(column)
+        if not value:
+            return None
+        try:
+            return parse_date(value)
+        except ValueError:
+            self.issue(
+                "warning", "invalid_date", f"{column} {value!r} is not a date (YYYY-MM-DD); ignored"
+            )
+            return None
+
+    def flag(self, column: str) -> bool | None:
+        """A boolean cell, read case-insensitively; None when empty or no boolean."""
+        value = self.text(column)
+        folded = value.casefold()
+        if folded not in ("true", "false"):
+            if value:
+                self.issue(
+                    "warning", "invalid_boolean", f"{column} {value!r} is not true/false; ignored"
+                )
+            return None
+        if value != folded:
+            self.table.tally("boolean_case", column, self, value)
+        return folded == "true"
+
+    def choice(self, column: str, words: tuple[str, ...]) -> str | None:
+        """A vocabulary cell in the spec's spelling; None when it is no word of ``words``."""
+        value = self.text(column)
+        if value in words:
+            return value
+        folded = value.casefold()
+        word = next((w for w in words if w.casefold() == folded), None)
+        if word is not None:
+            self.table.tally("vocabulary_case", column, self, value)
+        return word
