@@ -1,0 +1,114 @@
+"""Keys seen so far, and the records waiting for keys that come later in the file.
+
+Feeds are usually ordered persons, groups, memberships, but nothing is dropped
+for coming first. Only keys are kept, never elements, so memory grows with the
+number of distinct keys.
+
+- A group is placed (``school``, ``course``) once its ancestors are known; until
+  then it waits. At the end of the file a group whose ancestor never came names
+  that first unknown ancestor as its ``school``: the engine walks up from it in
+  its store (and reports it when the store lacks it too).
+- In a ``full`` feed a membership or guardian link naming a person or group that
+  is not in the file cannot be right (the snapshot is the whole truth), so it
+  waits for the end of the file and then becomes an ``unresolved_reference``
+  error instead of a record. In a delta feed it is yielded at once: the key may
+  well be in the store, and the engine reports it when it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from mapping.records import Group, GroupKind, GuardianLink, Membership, OrgKind, RowIssue
+
+Linked = Membership | GuardianLink
+L = TypeVar("L", Membership, GuardianLink)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """What the reader remembers of a group or org: its kind and its parent."""
+
+    org: OrgKind | None
+    group: GroupKind | None
+    parent: str
+
+
+class Refs:
+    """Keys seen in one file and the records held back until the keys they name appear."""
+
+    def __init__(self, full: bool) -> None:
+        self.full = full
+        self.persons: set[str] = set()
+        self.nodes: dict[str, Node] = {}
+        self._groups: list[tuple[Group, str]] = []
+        self._linked: list[Linked] = []
+
+    def place(self, group: Group, parent: str) -> Iterator[Group]:
+        """Yield the group with its school and course, or hold it until its ancestors come."""
+        school, course, missing = self._ancestry(parent)
+        if missing:
+            self._groups.append((group, parent))
+        else:
+            yield replace(group, school=school, course=course)
+
+    def link(self, record: L) -> Iterator[L]:
+        """Yield a membership or guardian link now, or (full feeds) hold it for the end."""
+        if self.full and self._missing(record):
+            self._linked.append(record)
+        else:
+            yield record
+
+    def finish(self) -> Iterator[Group | Linked | RowIssue]:
+        """At the end of the file: the held records, or an issue for each that stays unresolved."""
+        for group, parent in self._groups:
+            school, course, missing = self._ancestry(parent)
+            yield replace(group, school=school or missing, course=course)
+        for record in self._linked:
+            missing = self._missing(record)
+            yield _unresolved(record, missing) if missing else record
+        self._groups, self._linked = [], []
+
+    def _ancestry(self, parent: str) -> tuple[str, str, str]:
+        """(nearest school, parent course, first ancestor not seen yet) above ``parent``."""
+        first = self.nodes.get(parent)
+        course = parent if first is not None and first.group == "course" else ""
+        key, walked = parent, set()
+        while key and key not in walked:
+            node = self.nodes.get(key)
+            if node is None:
+                return "", course, key
+            if node.org == "school":
+                return key, course, ""
+            walked.add(key)
+            key = node.parent
+        return "", course, ""
+
+    def _missing(self, record: Linked) -> str:
+        """What the record names that the file does not hold ("" when nothing)."""
+        if isinstance(record, GuardianLink):
+            return "" if record.guardian in self.persons else f"guardian {record.guardian!r}"
+        missing = [f"person {record.person!r}"] if record.person not in self.persons else []
+        missing += [f"group {record.group!r}"] if record.group not in self.nodes else []
+        return " and ".join(missing)
+
+
+def _unresolved(record: Linked, missing: str) -> RowIssue:
+    """The error for a held record whose key never appeared in the full feed."""
+    if isinstance(record, GuardianLink):
+        entity, key = "guardian_links", record.guardian
+        what = f"guardian link of student {record.student!r}"
+    else:
+        entity, key = "memberships", f"{record.person}@{record.group}"
+        what = f"membership (role {record.role}) of {record.person!r} in {record.group!r}"
+    return RowIssue(
+        "error",
+        "unresolved_reference",
+        f"{what} names {missing}, which is not in this full feed; skipped",
+        entity=entity,
+        key=key,
+        line=record.line,
+        file=record.file,
+    )

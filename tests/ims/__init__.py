@@ -1,0 +1,1 @@
+"""Tests of the IMS Enterprise / PIFU-IMS reader."""
