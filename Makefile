@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := sqlite:///var/demo.db
+
+.PHONY: run test lint postgres clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Install into .venv, start the gateway on the embedded SQLite store with a demo feed loaded.
+run: $(STAMP)
+	rm -f var/demo.db var/demo.db-wal var/demo.db-shm
+	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate init
+	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate import demo/nordby-ansatte.csv --format csv --school "Nordby skole"
+	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate import demo/nordby-elever.csv --format csv --school "Nordby skole" --role elev
+	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate serve
+
+# Everything CI runs: lint, format check, types, and the tests on SQLite and PostgreSQL.
+test: $(STAMP) postgres
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The tests start their own PostgreSQL server from the machine's binaries; install them if missing.
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	else echo "installing the PostgreSQL server"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

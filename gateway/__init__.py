@@ -1,0 +1,1 @@
+"""The rostergate system: config, store, sync engine, web app, CLI."""

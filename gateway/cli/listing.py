@@ -1,0 +1,47 @@
+"""`rostergate list accounts|nodes|groups|memberships`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gateway.cli import render
+from gateway.cli.app import App
+from gateway.store import queries
+
+# What each listing queries, and the columns its table shows.
+LISTINGS: dict[str, tuple[Callable[[Session], list[dict[str, Any]]], tuple[str, ...]]] = {
+    "accounts": (queries.accounts, ("username", "given_name", "family_name", "email", "profile",
+                                    "status", "nodes")),
+    "nodes": (queries.nodes, ("path", "kind", "status", "source", "sync_key")),
+    "groups": (queries.groups, ("name", "kind", "school", "members", "status", "sync_key")),
+    "memberships": (queries.memberships, ("group_name", "username", "role", "origin")),
+}  # fmt: skip
+
+
+def _cell(value: Any) -> Any:
+    """A value as a table cell: lists joined with commas."""
+    return ", ".join(value) if isinstance(value, list) else value
+
+
+def cmd_list(app: App, args: argparse.Namespace) -> int:
+    """List what the store holds."""
+    query, columns = LISTINGS[args.what]
+    with app.sessions() as session:
+        rows = query(session)
+    if args.json:
+        print(render.dump(rows))
+        return 0
+    print(render.table([[_cell(r[c]) for c in columns] for r in rows], columns))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the list command to the CLI."""
+    p = sub.add_parser("list", help="list accounts, nodes, groups or memberships")
+    p.add_argument("what", choices=sorted(LISTINGS))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)

@@ -1,0 +1,60 @@
+"""Commands for local edits: account fields and manual members."""
+
+from __future__ import annotations
+
+import argparse
+
+from gateway.cli import render
+from gateway.cli.app import App
+from gateway.local import add_member, remove_member, set_account
+from gateway.store import lookup
+
+
+def cmd_account(app: App, args: argparse.Namespace) -> int:
+    """Show an account, or edit its fields locally."""
+    with app.sessions.begin() as session:
+        if args.set:
+            for name, (old, new) in set_account(session, args.username, args.set).items():
+                print(f"{name}: {old!r} -> {new!r} (set locally: later runs keep it)")
+        account = lookup.account(session, args.username)
+        shown = {
+            "username": account.username,
+            "sync_key": account.sync_key,
+            "given_name": account.given_name,
+            "family_name": account.family_name,
+            "email": account.email,
+            "status": account.status,
+            "local_fields": [f for f in account.local_fields.split(",") if f],
+        }
+    if args.json:
+        print(render.dump(shown))
+    elif not args.set:
+        print(render.table([[k, v] for k, v in shown.items()], ["field", "value"]))
+    return 0
+
+
+def cmd_member(app: App, args: argparse.Namespace) -> int:
+    """Add or remove a manual member of a group."""
+    with app.sessions.begin() as session:
+        if args.action == "add":
+            role = add_member(session, args.group, args.username, args.role)
+            print(f"{args.username} added to {args.group} as {role} (manual)")
+        else:
+            count = remove_member(session, args.group, args.username, args.role)
+            print(f"{args.username} removed from {args.group} ({count} membership(s))")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add these commands to the CLI."""
+    p = sub.add_parser("account", help="show an account or edit its fields locally")
+    p.add_argument("username")
+    p.add_argument("--set", nargs="+", metavar="FIELD=VALUE", help="email, given_name, family_name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_account)
+    p = sub.add_parser("member", help="add or remove a manual member of a group")
+    p.add_argument("action", choices=("add", "remove"))
+    p.add_argument("group", help="the group's key or name")
+    p.add_argument("username")
+    p.add_argument("--role", help="student, teacher, … (default: from the account's profile)")
+    p.set_defaults(handler=cmd_member)

@@ -1,0 +1,94 @@
+"""Commands about site policy: profiles and role matching, mapping review, school settings."""
+
+from __future__ import annotations
+
+import argparse
+
+from gateway.cli import render
+from gateway.cli.app import App
+from gateway.local import set_settings, settings_of
+from gateway.store import lookup, profiles
+
+
+def cmd_profiles(app: App, args: argparse.Namespace) -> int:
+    """List profiles, or change which role words one matches."""
+    with app.sessions.begin() as session:
+        if args.action == "match":
+            for note in profiles.match(session, args.profile, args.roles, args.source or ""):
+                print(note)
+        elif args.action == "unmatch":
+            removed = profiles.unmatch(session, args.profile, args.roles, args.source or "")
+            print(f"{removed} match(es) removed")
+        rows = profiles.listing(session)
+    if args.json:
+        print(render.dump(rows))
+    elif not args.action:
+        table = [
+            [
+                p["name"],
+                p["security_level"],
+                p["hierarchy_role"],
+                ", ".join(p["matches"]),
+                _overrides(p["source_matches"]),
+            ]
+            for p in rows
+        ]
+        print(render.table(table, ["profile", "level", "role", "matches", "source overrides"]))
+    return 0
+
+
+def _overrides(by_source: dict[str, list[str]]) -> str:
+    """A source's own role matches on one line."""
+    return "; ".join(f"{source}: {', '.join(roles)}" for source, roles in by_source.items())
+
+
+def cmd_mapping(app: App, args: argparse.Namespace) -> int:
+    """Every external role seen in runs and the profile it maps to, unmapped first."""
+    with app.sessions() as session:
+        rows = profiles.review(session, args.source)
+    if args.json:
+        print(render.dump(rows))
+        return 0
+    table = [
+        [r["role"], r["source"], r["count"], r["last_run"], r["profile"] or "UNMAPPED"]
+        for r in rows
+    ]
+    print(render.table(table, ["role", "source", "count", "last run", "profile"]))
+    return 0
+
+
+def cmd_settings(app: App, args: argparse.Namespace) -> int:
+    """Show a school's sync settings, or change them."""
+    with app.sessions.begin() as session:
+        if args.set:
+            values = set_settings(session, args.school, args.set).as_dict()
+        else:
+            values = settings_of(session, lookup.school(session, args.school).id).as_dict()
+    if args.json:
+        print(render.dump(values))
+    else:
+        print(render.table([[k, v] for k, v in values.items()], ["setting", "value"]))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add these commands to the CLI."""
+    p = sub.add_parser("profiles", help="list profiles; match or unmatch role words")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_profiles, action=None)
+    actions = p.add_subparsers(dest="action", metavar="match|unmatch")
+    for action in ("match", "unmatch"):
+        a = actions.add_parser(action, help=f"{action} role words for a profile")
+        a.add_argument("profile")
+        a.add_argument("roles", nargs="+", metavar="ROLE")
+        a.add_argument("--source", help="only for this source's feeds (default: site-wide)")
+        a.add_argument("--json", action="store_true")
+    p = sub.add_parser("mapping", help="review the external roles seen in runs")
+    p.add_argument("--source")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_mapping)
+    p = sub.add_parser("settings", help="show or change a school's sync settings")
+    p.add_argument("school", help="the school's name, path or key")
+    p.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="change settings")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_settings)

@@ -1,0 +1,147 @@
+"""Commands about imports: init, import, runs, report, approve, discard."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from gateway.cli import render
+from gateway.cli.app import App
+from gateway.errors import UsageError
+from gateway.feeds import FORMATS, Feed, detect, load_columns
+from gateway.store import runs, seed
+from gateway.sync import run as sync
+from gateway.sync.report import Report
+from mapping.usernames import USERNAME_MODES
+
+# Exit codes (DESIGN §5): 0 applied or previewed, 1 feed-level failure, 2 usage, 3 held.
+EXIT_CODES = {"failed": 1, "held": 3}
+
+
+def _finish(rep: Report, as_json: bool) -> int:
+    """Print a report and return the exit code its state calls for."""
+    print(render.dump(rep.to_json()) if as_json else render.report(rep))
+    return EXIT_CODES.get(rep.state, 0)
+
+
+def cmd_init(app: App, args: argparse.Namespace) -> int:
+    """Create or migrate the store and seed the default profiles."""
+    seeded = seed.init(app.engine)
+    print(
+        f"store ready at {app.engine.url.render_as_string(hide_password=True)}"
+        + ("; default profiles added" if seeded else "")
+    )
+    return 0
+
+
+def cmd_import(app: App, args: argparse.Namespace) -> int:
+    """Import (or preview) one file or package."""
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    fmt = args.format or detect(path)
+    options: dict[str, object] = {
+        "school": args.school,
+        "role": args.role,
+        "usernames": args.usernames,
+        "strict": args.strict,
+    }
+    if args.columns:
+        options["columns"] = load_columns(args.columns)
+    feed = Feed(path, fmt, args.source or "", {k: v for k, v in options.items() if v})
+    return _finish(sync.run(app.sessions, app.config, feed, dry_run=args.dry_run), args.json)
+
+
+def cmd_runs(app: App, args: argparse.Namespace) -> int:
+    """List the latest runs."""
+    with app.sessions() as session:
+        rows = runs.listing(session, args.limit)
+    if args.json:
+        print(render.dump(rows))
+        return 0
+    table = [
+        [r["run"], r["started_at"], r["kind"], r["state"], r["source"], r["format"], r["file"]]
+        for r in rows
+    ]
+    print(render.table(table, ["run", "started", "kind", "state", "source", "format", "file"]))
+    return 0
+
+
+def cmd_report(app: App, args: argparse.Namespace) -> int:
+    """Show one run's report."""
+    with app.sessions() as session:
+        rep = runs.report(session, args.run)
+    print(render.dump(rep.to_json()) if args.json else render.report(rep))
+    return 0
+
+
+def cmd_revert(app: App, args: argparse.Namespace) -> int:
+    """Undo an applied run (or preview the undo)."""
+    return _finish(sync.revert(app.sessions, args.run, dry_run=args.dry_run), args.json)
+
+
+def cmd_changes(app: App, args: argparse.Namespace) -> int:
+    """Show what a run changed, field by field."""
+    with app.sessions() as session:
+        rows = runs.changes(session, args.run)
+    if args.json:
+        print(render.dump(rows))
+        return 0
+    table = [
+        [r["entity"], r["key"], r["action"], _fields(r["before"]), _fields(r["after"])]
+        for r in rows
+    ]
+    print(render.table(table, ["entity", "key", "action", "before", "after"]))
+    return 0
+
+
+def _fields(values: dict[str, object] | None) -> str:
+    """Field values on one line."""
+    return ", ".join(f"{k}={v!r}" for k, v in (values or {}).items())
+
+
+def cmd_approve(app: App, args: argparse.Namespace) -> int:
+    """Apply a held run."""
+    return _finish(sync.approve(app.sessions, args.run), args.json)
+
+
+def cmd_discard(app: App, args: argparse.Namespace) -> int:
+    """Drop a held run."""
+    return _finish(sync.discard(app.sessions, args.run), args.json)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add these commands to the CLI."""
+    p = sub.add_parser("init", help="create or migrate the store, seed the default profiles")
+    p.set_defaults(handler=cmd_init)
+    p = sub.add_parser("import", help="import a feed (CSV, IMS Enterprise XML, OneRoster)")
+    p.add_argument("path", help="the file, zip or folder to import")
+    p.add_argument("--format", choices=FORMATS, help="the feed's format (default: detected)")
+    p.add_argument("--source", help="the source the records belong to (default: the format)")
+    p.add_argument("--school", help="CSV: the school for rows without a school column")
+    p.add_argument("--role", help="CSV: the role for rows without a role column")
+    p.add_argument("--columns", help="CSV: a TOML file mapping other headers to fields")
+    p.add_argument("--usernames", choices=USERNAME_MODES, help="how usernames are chosen")
+    p.add_argument("--strict", action="store_true", help="IMS: schema violations fail the run")
+    p.add_argument("--dry-run", action="store_true", help="preview: show the plan, write nothing")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=cmd_import)
+    p = sub.add_parser("runs", help="list the latest runs")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_runs)
+    for name, handler, text in (
+        ("report", cmd_report, "show a run's report"),
+        ("changes", cmd_changes, "show a run's changes, field by field"),
+        ("approve", cmd_approve, "apply a run held for approval"),
+        ("discard", cmd_discard, "drop a run held for approval"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("run", type=int)
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=handler)
+    p = sub.add_parser("revert", help="undo an applied run from its change log")
+    p.add_argument("run", type=int)
+    p.add_argument("--dry-run", action="store_true", help="show what the revert would do")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_revert)

@@ -1,0 +1,28 @@
+"""`rostergate serve`: run the web app."""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+
+from gateway.cli.app import App
+from gateway.web.app import create_app
+
+
+def cmd_serve(app: App, args: argparse.Namespace) -> int:
+    """Serve the gateway until interrupted."""
+    app.sessions  # noqa: B018 - fail early, with a clear message, on an uninitialised store
+    host = args.host or app.config.host
+    port = args.port or app.config.port
+    print(f"rostergate serving on http://{host}:{port}/ (admin API under /api/)", flush=True)
+    web.run_app(create_app(app.config), host=host, port=port, print=None)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the serve command to the CLI."""
+    p = sub.add_parser("serve", help="run the web app (push endpoints, admin API)")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(handler=cmd_serve)

@@ -1,0 +1,6 @@
+"""The gateway's own CSV format: the LMS admin's "import users from a file" flow."""
+
+from gateway.csvfeed.columns import valid_field
+from gateway.csvfeed.reader import ReadOptions, read
+
+__all__ = ["ReadOptions", "read", "valid_field"]

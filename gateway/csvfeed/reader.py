@@ -1,0 +1,217 @@
+"""Read the gateway's own CSV: one person per row, with school, year, class and guardians.
+
+This is the LMS admin's "import users from a file" flow. The file only adds and
+updates: it never declares a full snapshot, so nothing is ever expired by it.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from gateway.csvfeed.columns import REQUIRED, field_for
+from gateway.csvfeed.lines import decoded_lines, sniff_delimiter
+from mapping.records import (
+    FeedError,
+    GuardianLink,
+    Membership,
+    Org,
+    Person,
+    Record,
+    RoleClaim,
+    RowIssue,
+)
+
+Row = dict[str, str]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the admin told the import besides the file."""
+
+    school: str = ""
+    role: str = ""
+    columns: Mapping[str, str] = field(default_factory=dict)
+    file: str = ""
+
+
+def _clean(value: str) -> str:
+    """Trim whitespace and invisible characters (BOMs, zero-width spaces) from a cell."""
+    text = value.strip()
+    while text and unicodedata.category(text[0]) in ("Cf", "Cc", "Zs"):
+        text = text[1:].strip()
+    while text and unicodedata.category(text[-1]) in ("Cf", "Cc", "Zs"):
+        text = text[:-1].strip()
+    return text
+
+
+def _header(cells: list[str], options: ReadOptions) -> tuple[dict[int, str], list[RowIssue]]:
+    """Map column positions to fields; report unknown columns once, fail on missing ones."""
+    fields: dict[int, str] = {}
+    unknown: list[str] = []
+    for position, cell in enumerate(cells):
+        name = _clean(cell)
+        mapped = field_for(name, options.columns) if name else None
+        if mapped and mapped not in fields.values():
+            fields[position] = mapped
+        elif name:
+            unknown.append(name)
+    missing = [f for f in REQUIRED if f not in fields.values()]
+    if missing:
+        raise FeedError(
+            f"missing required column(s): {', '.join(missing)}; the header has "
+            f"{', '.join(repr(_clean(c)) for c in cells)}",
+            code="missing_column",
+            file=options.file,
+            line=1,
+        )
+    if "role" not in fields.values() and not options.role:
+        raise FeedError(
+            "no role column and no --role: say which role the file's people have",
+            code="missing_role",
+            file=options.file,
+            line=1,
+        )
+    issues = []
+    if unknown:
+        issues.append(
+            RowIssue(
+                "info",
+                "unknown_columns",
+                f"columns ignored: {', '.join(unknown)}",
+                line=1,
+                file=options.file,
+            )
+        )
+    return fields, issues
+
+
+class _Rows:
+    """Turns rows into records, remembering nodes and guardians already yielded."""
+
+    def __init__(self, options: ReadOptions) -> None:
+        self.options = options
+        self.nodes: set[str] = set()
+        self.guardians: set[str] = set()
+
+    def issue(self, line: int, key: str, message: str, code: str = "missing_field") -> RowIssue:
+        """An error for this row."""
+        return RowIssue("error", code, message, "accounts", key, line, self.options.file)
+
+    def nodes_for(self, row: Row, line: int) -> Iterator[Org]:
+        """The school, year and class nodes of a row (each yielded once)."""
+        school = row.get("school") or self.options.school
+        parts = [(school, "school"), (row.get("year", ""), "year"), (row.get("class", ""), "class")]
+        key = ""
+        for name, kind in parts:
+            if not name:
+                continue
+            parent, key = key, f"{key}/{name}" if key else name
+            if key not in self.nodes:
+                self.nodes.add(key)
+                yield Org(key, name, kind, parent, line=line, file=self.options.file)  # type: ignore[arg-type]
+
+    def records(self, row: Row, line: int) -> Iterator[Record | RowIssue]:
+        """Records for one row: nodes, the person, the class membership, guardians."""
+        key = row.get("sync_key", "")
+        missing = [f for f in REQUIRED if not row.get(f)]
+        if missing:
+            yield self.issue(line, key, f"{', '.join(missing)} missing; row skipped")
+            return
+        role = row.get("role") or self.options.role
+        if not role:
+            yield self.issue(line, key, "role missing; row skipped")
+            return
+        if (row.get("year") or row.get("class")) and not (row.get("school") or self.options.school):
+            yield self.issue(line, key, "year or class given without a school; row skipped")
+            return
+        nodes = list(self.nodes_for(row, line))
+        yield from nodes
+        place = self._place(row)
+        yield Person(
+            key,
+            row["given_name"],
+            row["family_name"],
+            row.get("username") or None,
+            row.get("email"),
+            (RoleClaim(role),),
+            (place,) if place else (),
+            line=line,
+            file=self.options.file,
+        )
+        if row.get("class"):
+            yield Membership(key, self._path(row, "class"), role, line=line, file=self.options.file)
+        yield from self.guardians_for(row, key, line)
+
+    def _path(self, row: Row, upto: str) -> str:
+        """The node key of a row's school, year or class: its path of names."""
+        names = [row.get("school") or self.options.school]
+        names += [row[f] for f in ("year", "class") if row.get(f)]
+        depth = {"school": 1, "year": 1 + bool(row.get("year")), "class": len(names)}[upto]
+        return "/".join(names[:depth])
+
+    def _place(self, row: Row) -> str:
+        """Where a person sits apart from the class: the year if given, else the school."""
+        if not (row.get("school") or self.options.school):
+            return ""
+        return self._path(row, "year" if row.get("year") else "school")
+
+    def guardians_for(self, row: Row, student: str, line: int) -> Iterator[Record | RowIssue]:
+        """Guardian accounts (once each) and their links to this student."""
+        for n in (1, 2):
+            prefix = f"guardian{n}."
+            guardian = {k.removeprefix(prefix): v for k, v in row.items() if k.startswith(prefix)}
+            key = guardian.get("sync_key", "")
+            if not key:
+                continue
+            if key not in self.guardians:
+                if not (guardian.get("given_name") and guardian.get("family_name")):
+                    message = f"guardian {n} needs a first and last name; guardian skipped"
+                    yield self.issue(line, key, message)
+                    continue
+                self.guardians.add(key)
+                yield Person(
+                    key,
+                    guardian["given_name"],
+                    guardian["family_name"],
+                    guardian.get("username") or None,
+                    guardian.get("email"),
+                    (RoleClaim("guardian"),),
+                    line=line,
+                    file=self.options.file,
+                )
+            yield GuardianLink(key, student, line=line, file=self.options.file)
+
+
+def read(stream: BinaryIO, options: ReadOptions) -> Iterator[Record | RowIssue]:
+    """Stream records and row issues from a CSV file of people."""
+    lines = decoded_lines(stream, options.file)
+    first = next(lines, None)
+    if first is None or not first.strip():
+        raise FeedError(
+            "the file is empty: expected a header line",
+            code="empty_file",
+            file=options.file,
+            line=1,
+        )
+    delimiter = sniff_delimiter(first)
+    reader = csv.reader(_chain(first, lines), delimiter=delimiter)
+    fields, issues = _header(next(reader), options)
+    yield from issues
+    rows = _Rows(options)
+    for cells in reader:
+        line = reader.line_num
+        values = {fields[i]: _clean(c) for i, c in enumerate(cells) if i in fields}
+        if not any(_clean(c) for c in cells):
+            yield RowIssue("info", "blank_line", "blank line skipped", line=line, file=options.file)
+            continue
+        yield from rows.records(values, line)
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    """Put the header line back in front of the others."""
+    yield first
+    yield from rest

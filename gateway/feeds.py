@@ -1,0 +1,99 @@
+"""Feeds: detect a file's format and open the reader for it."""
+
+from __future__ import annotations
+
+import contextlib
+import tomllib
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gateway import csvfeed
+from gateway.errors import UsageError
+from mapping.records import FeedError, Record, RowIssue
+
+FORMATS = ("csv", "ims", "oneroster")
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One file (or package) to import, and how."""
+
+    path: Path
+    format: str = ""
+    source: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def source_name(self) -> str:
+        """The source the feed's records belong to (the format's name when not given)."""
+        return self.source or self.format
+
+
+def detect(path: Path) -> str:
+    """Tell the format from the content: a OneRoster package, IMS XML, or else CSV."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    if path.is_dir() or zipfile.is_zipfile(path):
+        return "oneroster"
+    import ims  # imported here: CSV-only runs need not load lxml
+
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    return "ims" if ims.sniff(head) else "csv"
+
+
+def load_columns(path: str) -> dict[str, str]:
+    """Read a --columns TOML file: header = "field" under [columns]."""
+    try:
+        with open(path, "rb") as fh:
+            columns = tomllib.load(fh).get("columns", {})
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise UsageError(f"--columns {path}: {err}") from err
+    bad = [f"{h} = {f}" for h, f in columns.items() if not csvfeed.valid_field(str(f))]
+    if bad:
+        raise UsageError(f"--columns {path}: unknown field(s): {', '.join(bad)}")
+    return {str(h): str(f) for h, f in columns.items()}
+
+
+@contextlib.contextmanager
+def open_records(feed: Feed, settings: Mapping[str, Any]) -> Iterator[Iterator[Record | RowIssue]]:
+    """Open the feed's reader; ``settings`` are the source's settings from the config."""
+    name = feed.path.name
+    opts = {**settings, **feed.options}
+    if feed.format == "oneroster":
+        import oneroster
+
+        yield oneroster.read(feed.path, oneroster.ReadOptions(file=name))
+        return
+    try:
+        stream = feed.path.open("rb")
+    except OSError as err:
+        raise FeedError(f"cannot open {feed.path}: {err.strerror}", code="unreadable") from err
+    with stream:
+        if feed.format == "ims":
+            import ims
+
+            schema = Path(opts["pifu_schema"]) if opts.get("pifu_schema") else None
+            yield ims.read(
+                stream,
+                ims.ReadOptions(
+                    default_mode=opts.get("mode", "delta"),
+                    target=opts.get("target", ""),
+                    strict=bool(opts.get("strict")),
+                    file=name,
+                    schema=schema,
+                ),
+            )
+        else:
+            yield csvfeed.read(
+                stream,
+                csvfeed.ReadOptions(
+                    school=opts.get("school", ""),
+                    role=opts.get("role", ""),
+                    columns=opts.get("columns", {}),
+                    file=name,
+                ),
+            )

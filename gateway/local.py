@@ -1,0 +1,237 @@
+"""Local edits by admins: account fields, manual members, school settings.
+
+Each edit is logged as a change with origin ``local`` (or ``manual`` for
+members) and moves the store to a new revision, so held plans made before it
+are refused. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from gateway.errors import RuleError, UsageError
+from gateway.store import lookup
+from gateway.store import models as m
+from gateway.store.snapshot import bump, load_matcher
+from gateway.store.writer import jsonable
+from mapping.profiles import Profile
+from mapping.settings import SETTING_KEYS, SchoolSettings, apply_changes
+
+EDITABLE = ("email", "given_name", "family_name")
+
+
+def log(
+    session: Session,
+    entity: str,
+    row_id: int,
+    key: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    origin: str,
+) -> None:
+    """Record one local change."""
+    session.add(
+        m.Change(
+            run_id=None,
+            entity=entity,
+            row_id=row_id,
+            key=key,
+            action=action,
+            before=jsonable(before),
+            after=jsonable(after),
+            origin=origin,
+        )
+    )
+
+
+def school_ids(session: Session, account_id: int) -> set[int]:
+    """The schools an account belongs to, by placement or group."""
+    parents = dict(session.execute(select(m.Node.id, m.Node.parent_id)).all())
+    kinds = dict(session.execute(select(m.Node.id, m.Node.kind)).all())
+    nodes = set(
+        session.scalars(select(m.Placement.node_id).where(m.Placement.account_id == account_id))
+    )
+    groups = (
+        select(m.Group.school_id).join(m.Membership).where(m.Membership.account_id == account_id)
+    )
+    found = {s for s in session.scalars(groups) if s}
+    for placed in nodes:
+        node: int | None = placed
+        seen: set[int] = set()
+        while node and node not in seen and kinds.get(node) != "school":
+            seen.add(node)
+            node = parents.get(node)
+        if node and kinds.get(node) == "school":
+            found.add(node)
+    return found
+
+
+def settings_of(session: Session, school_id: int) -> SchoolSettings:
+    """A school's settings (defaults when it has no row yet)."""
+    row = session.get(m.SchoolSetting, school_id)
+    if row is None:
+        return SchoolSettings()
+    return SchoolSettings(**{k: getattr(row, k) for k in SETTING_KEYS})
+
+
+def _profile(session: Session, account: m.Account) -> Profile:
+    """An account's profile."""
+    row = session.get(m.Profile, account.profile_id)
+    assert row is not None
+    return Profile(row.name, row.security_level, row.hierarchy_role)
+
+
+def set_account(session: Session, username: str, pairs: list[str]) -> dict[str, tuple[str, str]]:
+    """Edit account fields locally; they stick until the admin edits them again."""
+    account = lookup.account(session, username)
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or name.strip() not in EDITABLE:
+            raise UsageError(f"expected FIELD=VALUE with FIELD one of {', '.join(EDITABLE)}")
+        values[name.strip()] = value.strip()
+    category = _profile(session, account).category
+    if "email" in values:
+        for school in school_ids(session, account.id):
+            if settings_of(session, school).forces_email(category):
+                node = session.get(m.Node, school)
+                raise RuleError(
+                    f"{node.name if node else 'the school'} forces the register's e-mail for "
+                    f"{category}: change {account.username}'s e-mail in the register instead"
+                )
+    diff = {k: (getattr(account, k), v) for k, v in values.items() if getattr(account, k) != v}
+    for name, (_, new) in diff.items():
+        setattr(account, name, new)
+    account.local_fields = ",".join(sorted({*account.local_fields.split(","), *values} - {""}))
+    if diff:
+        log(
+            session,
+            "accounts",
+            account.id,
+            account.sync_key or account.username,
+            "update",
+            {k: v[0] for k, v in diff.items()},
+            {k: v[1] for k, v in diff.items()},
+            "local",
+        )
+    bump(session)
+    return diff
+
+
+def _role(session: Session, account: m.Account, role: str | None) -> str:
+    """The hierarchy role a manual member gets: given, matched, or from the profile."""
+    if not role:
+        return _profile(session, account).hierarchy_role
+    hierarchy = set(session.scalars(select(m.Profile.hierarchy_role)))
+    if role in hierarchy:
+        return role
+    profile = load_matcher(session, "")[1].profile_for(role)
+    if profile is None:
+        raise UsageError(f"role {role!r} is neither a hierarchy role nor matched by a profile")
+    return profile.hierarchy_role
+
+
+def add_member(session: Session, group_name: str, username: str, role: str | None) -> str:
+    """Add a manual member to a group; return the hierarchy role given."""
+    group = lookup.group(session, group_name)
+    account = lookup.account(session, username)
+    hierarchy_role = _role(session, account, role)
+    exists = select(m.Membership.id).where(
+        m.Membership.account_id == account.id,
+        m.Membership.group_id == group.id,
+        m.Membership.role == hierarchy_role,
+    )
+    if session.scalar(exists):
+        raise UsageError(f"{account.username} is already {hierarchy_role} in {group.name}")
+    row = {
+        "account_id": account.id,
+        "group_id": group.id,
+        "role": hierarchy_role,
+        "origin": "manual",
+    }
+    new_id = session.execute(
+        insert(m.Membership).values(row).returning(m.Membership.id)
+    ).scalar_one()
+    log(
+        session,
+        "memberships",
+        new_id,
+        f"{account.username}@{group.sync_key}",
+        "add",
+        None,
+        row,
+        "manual",
+    )
+    bump(session)
+    return hierarchy_role
+
+
+def remove_member(session: Session, group_name: str, username: str, role: str | None) -> int:
+    """Remove an account from a group (any origin); return how many memberships went."""
+    group = lookup.group(session, group_name)
+    account = lookup.account(session, username)
+    query = select(m.Membership).where(
+        m.Membership.account_id == account.id, m.Membership.group_id == group.id
+    )
+    if role:
+        query = query.where(m.Membership.role == _role(session, account, role))
+    rows = session.scalars(query).all()
+    if not rows:
+        raise UsageError(f"{account.username} is not a member of {group.name}")
+    for row in rows:
+        before = {
+            "account_id": row.account_id,
+            "group_id": row.group_id,
+            "role": row.role,
+            "origin": row.origin,
+            "begin_date": row.begin_date,
+            "end_date": row.end_date,
+            "is_primary": row.is_primary,
+        }
+        log(
+            session,
+            "memberships",
+            row.id,
+            f"{account.username}@{group.sync_key}",
+            "remove",
+            before,
+            None,
+            "manual",
+        )
+    session.execute(delete(m.Membership).where(m.Membership.id.in_([r.id for r in rows])))
+    bump(session)
+    return len(rows)
+
+
+def set_settings(session: Session, school_name: str, pairs: list[str]) -> SchoolSettings:
+    """Change a school's settings (validated) and return them."""
+    school = lookup.school(session, school_name)
+    before = settings_of(session, school.id)
+    after = apply_changes(before, pairs)
+    values = dataclasses.asdict(after)
+    if session.get(m.SchoolSetting, school.id) is None:
+        session.execute(insert(m.SchoolSetting).values(node_id=school.id, **values))
+    else:
+        session.execute(
+            update(m.SchoolSetting).where(m.SchoolSetting.node_id == school.id).values(values)
+        )
+    old, new = before.as_dict(), after.as_dict()
+    changed = {k for k in old if old[k] != new[k]}
+    if changed:
+        log(
+            session,
+            "school_settings",
+            school.id,
+            school.sync_key,
+            "update",
+            {k: old[k] for k in changed},
+            {k: new[k] for k in changed},
+            "local",
+        )
+        bump(session)
+    return after

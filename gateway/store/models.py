@@ -1,0 +1,260 @@
+"""The store's tables as SQLAlchemy 2 typed models.
+
+Schema changes go through Alembic (``gateway/store/migrations``); these models
+are what the migrations build, and what the snapshot and writer query.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names Alembic can rely on."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Meta(Base):
+    """One row: the store's revision, bumped by every write, so plans can tell if they are stale."""
+
+    __tablename__ = "meta"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Source(Base):
+    """A feed source: a register or vendor that owns the records it sends."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class Profile(Base):
+    """A site profile; security levels are unique."""
+
+    __tablename__ = "profiles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    security_level: Mapped[int] = mapped_column(Integer, unique=True)
+    hierarchy_role: Mapped[str] = mapped_column(String(30))
+
+
+class RoleMatch(Base):
+    """An external role word a profile matches, site-wide (source "") or for one source."""
+
+    __tablename__ = "role_matches"
+    __table_args__ = (UniqueConstraint("source", "role_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(100))
+    role_key: Mapped[str] = mapped_column(String(100))
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+
+
+class Node(Base):
+    """A hierarchy node: school owner, school, year, class, department."""
+
+    __tablename__ = "nodes"
+    __table_args__ = (UniqueConstraint("source_id", "sync_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    sync_key: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(30))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SchoolSetting(Base):
+    """One school's sync settings (see mapping.settings for what each means)."""
+
+    __tablename__ = "school_settings"
+    node_id: Mapped[int] = mapped_column(
+        ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    auto_sync: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_staff: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_students: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_guardians: Mapped[bool] = mapped_column(Boolean, default=True)
+    guardians_from: Mapped[date | None] = mapped_column(Date)
+    sync_subjects: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_subject_members: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_classes: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_class_teachers: Mapped[bool] = mapped_column(Boolean, default=True)
+    force_email_students: Mapped[bool] = mapped_column(Boolean, default=False)
+    force_email_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    force_email_guardians: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_manual_members: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Group(Base):
+    """A class group (owned by a class node), a course or a subject group."""
+
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("source_id", "sync_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    sync_key: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(30))
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    subjects: Mapped[str] = mapped_column(Text, default="")
+    begin_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Account(Base):
+    """A person's account; a synced account is keyed by (source, sync key)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("source_id", "sync_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    sync_key: Mapped[str | None] = mapped_column(String(255))
+    username: Mapped[str] = mapped_column(String(255))
+    username_key: Mapped[str] = mapped_column(String(255), unique=True)
+    given_name: Mapped[str] = mapped_column(String(255))
+    family_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    local_fields: Mapped[str] = mapped_column(String(200), default="")
+    created_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Placement(Base):
+    """An account's place in the hierarchy (the nodes it belongs to)."""
+
+    __tablename__ = "placements"
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), primary_key=True, index=True)
+
+
+class Membership(Base):
+    """An account in a group with a hierarchy role; origin ``sync`` or ``manual``."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("account_id", "group_id", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    origin: Mapped[str] = mapped_column(String(10), default="sync")
+    begin_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    is_primary: Mapped[bool | None] = mapped_column(Boolean)
+    created_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class GuardianLink(Base):
+    """A guardian account responsible for a student account."""
+
+    __tablename__ = "guardian_links"
+    __table_args__ = (UniqueConstraint("guardian_id", "student_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    created_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ImportRun(Base):
+    """One import (or preview, revert, held plan) and its outcome."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="import")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    format: Mapped[str] = mapped_column(String(20), default="")
+    file: Mapped[str] = mapped_column(String(500), default="")
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    counts: Mapped[dict[str, dict[str, int]] | None] = mapped_column(JSON)
+    held: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    new_nodes: Mapped[list[str] | None] = mapped_column(JSON)
+    roles: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    plan: Mapped[bytes | None] = mapped_column(LargeBinary)
+    revision: Mapped[int | None] = mapped_column(Integer)
+    reverts_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+    last_change_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class RunIssue(Base):
+    """One issue a run reported."""
+
+    __tablename__ = "run_issues"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="CASCADE"), index=True
+    )
+    severity: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(30), default="")
+    key: Mapped[str] = mapped_column(String(255), default="")
+    file: Mapped[str] = mapped_column(String(255), default="")
+    line: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+
+
+class Change(Base):
+    """One logged change: a row's fields before and after, per run or local edit.
+
+    Creates are not logged here: a created row carries ``created_run_id``.
+    """
+
+    __tablename__ = "changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+    entity: Mapped[str] = mapped_column(String(30))
+    row_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(255), default="")
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    origin: Mapped[str] = mapped_column(String(10), default="sync")
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+Index("ix_changes_entity_row", Change.entity, Change.row_id)
+Index("ix_accounts_created_run", Account.created_run_id)

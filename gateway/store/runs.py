@@ -1,0 +1,187 @@
+"""Import runs in the store: start, finish, fail, and read back as reports."""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from gateway.errors import NotFound
+from gateway.store import models as m
+from gateway.sync.changes import Plan
+from gateway.sync.report import Report, empty_counts
+from mapping.records import RowIssue
+
+
+def start(
+    session: Session,
+    *,
+    source_id: int | None,
+    fmt: str,
+    file: str,
+    kind: str = "import",
+    dry_run: bool = False,
+    reverts: int | None = None,
+) -> int:
+    """Record a new run in state ``running`` and return its id."""
+    run = m.ImportRun(
+        source_id=source_id,
+        format=fmt,
+        file=file,
+        kind=kind,
+        dry_run=dry_run,
+        state="running",
+        reverts_run_id=reverts,
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish(
+    session: Session, run_id: int, state: str, plan: Plan, now: datetime, keep_plan: bool = False
+) -> Report:
+    """Store a run's outcome, issues and (for a held run) its plan; return its report."""
+    report = Report(run_id, state, plan.counts(), plan.issues, plan.held, plan.new_nodes)
+    values: dict[str, Any] = {
+        "state": state,
+        "finished_at": now,
+        "counts": report.counts,
+        "held": plan.held,
+        "new_nodes": plan.new_nodes,
+        "roles": dict(plan.roles),
+    }
+    if keep_plan:
+        values["plan"] = zlib.compress(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+        values["revision"] = plan.revision
+    session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
+    save_issues(session, run_id, plan.issues)
+    return report
+
+
+def save_issues(session: Session, run_id: int, issues: list[RowIssue]) -> None:
+    """Store a run's issues."""
+    rows = [
+        {
+            "run_id": run_id,
+            "severity": i.severity,
+            "code": i.code,
+            "entity": i.entity,
+            "key": i.key[:255],
+            "file": i.file,
+            "line": i.line,
+            "message": i.message,
+        }
+        for i in issues
+    ]
+    if rows:
+        session.execute(insert(m.RunIssue), rows)
+
+
+def fail(
+    session: Session, run_id: int, error: str, issues: list[RowIssue], now: datetime
+) -> Report:
+    """Mark a run failed; nothing else was written."""
+    session.execute(
+        update(m.ImportRun)
+        .where(m.ImportRun.id == run_id)
+        .values(state="failed", finished_at=now, error=error, counts=empty_counts())
+    )
+    save_issues(session, run_id, issues)
+    return Report(run_id, "failed", issues=issues, error=error)
+
+
+def set_state(session: Session, run_id: int, state: str, now: datetime) -> None:
+    """Move a run to another state (a held run approved or discarded); drop its stored plan."""
+    values = {"state": state, "finished_at": now, "plan": None}
+    session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
+
+
+def mark_applied(session: Session, run_id: int) -> None:
+    """Note the last change-log entry once a run is written: later entries came after it."""
+    last = session.scalar(select(func.max(m.Change.id)))
+    session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(last_change_id=last))
+
+
+def get(session: Session, run_id: int) -> m.ImportRun:
+    """A run by id."""
+    run = session.get(m.ImportRun, run_id)
+    if run is None:
+        raise NotFound(f"there is no run {run_id}")
+    return run
+
+
+def held_plan(run: m.ImportRun) -> Plan:
+    """The plan a held run stored."""
+    if run.plan is None:
+        raise NotFound(f"run {run.id} has no stored plan")
+    plan: Plan = pickle.loads(zlib.decompress(run.plan))
+    return plan
+
+
+def report(session: Session, run_id: int) -> Report:
+    """A stored run read back as its report."""
+    run = get(session, run_id)
+    rows = session.scalars(
+        select(m.RunIssue).where(m.RunIssue.run_id == run_id).order_by(m.RunIssue.id)
+    )
+    issues = [
+        RowIssue(r.severity, r.code, r.message, r.entity, r.key, r.line, r.file)  # type: ignore[arg-type]
+        for r in rows
+    ]
+    return Report(
+        run.id,
+        run.state,
+        run.counts or empty_counts(),
+        issues,
+        run.held,
+        run.new_nodes or [],
+        run.error or "",
+    )
+
+
+def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest runs, newest first."""
+    query = (
+        select(m.ImportRun, m.Source.name)
+        .outerjoin(m.Source)
+        .order_by(m.ImportRun.id.desc())
+        .limit(limit)
+    )
+    out = []
+    for run, source in session.execute(query):
+        out.append(
+            {
+                "run": run.id,
+                "kind": run.kind,
+                "state": run.state,
+                "source": source,
+                "format": run.format,
+                "file": run.file,
+                "dry_run": run.dry_run,
+                "started_at": run.started_at.isoformat(timespec="seconds"),
+                "counts": run.counts,
+            }
+        )
+    return out
+
+
+def changes(session: Session, run_id: int) -> list[dict[str, Any]]:
+    """A run's change log: each update and removal with its fields before and after."""
+    get(session, run_id)
+    query = select(m.Change).where(m.Change.run_id == run_id).order_by(m.Change.id)
+    return [
+        {
+            "entity": c.entity,
+            "key": c.key,
+            "action": c.action,
+            "before": c.before,
+            "after": c.after,
+            "origin": c.origin,
+        }
+        for c in session.scalars(query)
+    ]

@@ -1,0 +1,181 @@
+"""Load the snapshot a run plans against: one query per entity, compact values."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway.store import models as m
+from gateway.sync.state import (
+    Snapshot,
+    StoredAccount,
+    StoredGroup,
+    StoredMembership,
+    StoredNode,
+)
+from mapping.profiles import Profile, RoleMatcher
+from mapping.settings import SETTING_KEYS, SchoolSettings
+
+
+def revision(session: Session) -> int:
+    """The store's current revision."""
+    return session.scalar(select(m.Meta.revision).where(m.Meta.id == 1)) or 0
+
+
+def bump(session: Session) -> None:
+    """Move the store to its next revision (a local edit: plans made before it are stale)."""
+    session.execute(update(m.Meta).where(m.Meta.id == 1).values(revision=m.Meta.revision + 1))
+
+
+def load_matcher(session: Session, source: str) -> tuple[dict[str, Profile], RoleMatcher]:
+    """The profiles, and the role matcher for a source (its overrides, then the site's)."""
+    rows = session.execute(
+        select(m.Profile.id, m.Profile.name, m.Profile.security_level, m.Profile.hierarchy_role)
+    ).all()
+    by_id = {pid: Profile(name, level, role) for pid, name, level, role in rows}
+    profiles = {p.name: p for p in by_id.values()}
+    site: dict[str, str] = {}
+    own: dict[str, str] = {}
+    matches = select(m.RoleMatch.source, m.RoleMatch.role_key, m.RoleMatch.profile_id)
+    for match_source, key, profile_id in session.execute(matches):
+        if match_source == "":
+            site[key] = by_id[profile_id].name
+        elif match_source == source:
+            own[key] = by_id[profile_id].name
+    return profiles, RoleMatcher(profiles, site, own)
+
+
+def _nodes(session: Session, snap: Snapshot) -> None:
+    """All nodes by id (for paths and schools), and the source's by key."""
+    cols = (
+        m.Node.id,
+        m.Node.sync_key,
+        m.Node.name,
+        m.Node.kind,
+        m.Node.parent_id,
+        m.Node.status,
+        m.Node.source_id,
+    )
+    for row in session.execute(select(*cols)):
+        node = StoredNode(*row)
+        snap.nodes_by_id[node.id] = node
+        if node.source_id == snap.source_id:
+            snap.nodes[node.key] = node
+
+
+def _groups(session: Session, snap: Snapshot) -> None:
+    """The source's groups by key."""
+    g = m.Group
+    cols = (
+        g.id,
+        g.sync_key,
+        g.name,
+        g.kind,
+        g.node_id,
+        g.school_id,
+        g.course_id,
+        g.subjects,
+        g.begin_date,
+        g.end_date,
+        g.status,
+    )
+    for row in session.execute(select(*cols).where(g.source_id == snap.source_id)):
+        snap.groups[row.sync_key] = StoredGroup(*row)
+
+
+def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -> None:
+    """Every username (for clashes), and the source's accounts with their placements."""
+    a = m.Account
+    snap.usernames.update(session.scalars(select(a.username_key)))
+    placed: dict[int, set[int]] = defaultdict(set)
+    query = (
+        select(m.Placement.account_id, m.Placement.node_id)
+        .join(a)
+        .where(a.source_id == snap.source_id)
+    )
+    for account_id, node_id in session.execute(query):
+        placed[account_id].add(node_id)
+    cols = (
+        a.id,
+        a.sync_key,
+        a.username,
+        a.given_name,
+        a.family_name,
+        a.email,
+        a.profile_id,
+        a.status,
+        a.local_fields,
+    )
+    for row in session.execute(select(*cols).where(a.source_id == snap.source_id)):
+        local = frozenset(f for f in row.local_fields.split(",") if f)
+        snap.accounts[row.sync_key] = StoredAccount(
+            row.id,
+            row.sync_key,
+            row.username,
+            row.given_name,
+            row.family_name,
+            row.email,
+            profile_names[row.profile_id],
+            row.status,
+            local,
+            frozenset(placed.get(row.id, ())),
+        )
+
+
+def _memberships(session: Session, snap: Snapshot) -> None:
+    """Memberships in the source's groups, and links the source made."""
+    ms = m.Membership
+    cols = (
+        ms.id,
+        ms.account_id,
+        ms.group_id,
+        ms.role,
+        ms.origin,
+        ms.begin_date,
+        ms.end_date,
+        ms.is_primary,
+    )
+    query = select(*cols).join(m.Group).where(m.Group.source_id == snap.source_id)
+    for mid, account, group, role, origin, begin, end, primary in session.execute(query):
+        snap.memberships[(account, group, role)] = StoredMembership(
+            mid, origin, begin, end, primary
+        )
+    gl = m.GuardianLink
+    links = select(gl.id, gl.guardian_id, gl.student_id).where(gl.source_id == snap.source_id)
+    for link_id, guardian, student in session.execute(links):
+        snap.links[(guardian, student)] = link_id
+
+
+def _settings(session: Session, snap: Snapshot) -> None:
+    """Every school's settings."""
+    cols = [getattr(m.SchoolSetting, k) for k in SETTING_KEYS]
+    for node_id, *values in session.execute(select(m.SchoolSetting.node_id, *cols)):
+        snap.settings[node_id] = SchoolSettings(*values)
+
+
+def _account_schools(snap: Snapshot) -> None:
+    """The schools each of the source's accounts belongs to, by placement or group."""
+    schools: dict[int, set[int]] = defaultdict(set)
+    for account in snap.accounts.values():
+        for node_id in account.nodes:
+            schools[account.id].add(snap.school_of_node(node_id) or 0)
+    group_school = {g.id: g.school_id for g in snap.groups.values()}
+    for account_id, group_id, _ in snap.memberships:
+        schools[account_id].add(group_school.get(group_id) or 0)
+    snap.account_schools = {a: frozenset(s - {0}) for a, s in schools.items()}
+
+
+def load(session: Session, source_id: int | None, source: str) -> Snapshot:
+    """Load everything a run for this source plans against."""
+    profiles, matcher = load_matcher(session, source)
+    snap = Snapshot(source_id, revision(session), matcher, profiles)
+    names = {pid: name for pid, name in session.execute(select(m.Profile.id, m.Profile.name))}
+    _nodes(session, snap)
+    _groups(session, snap)
+    _accounts(session, snap, names)
+    _memberships(session, snap)
+    _settings(session, snap)
+    _account_schools(snap)
+    return snap

@@ -1,0 +1,332 @@
+"""Apply a plan: bulk statements in the caller's transaction, every change logged.
+
+The writer decides nothing. It resolves references (an ``int`` is a stored id,
+a ``str`` the key of a row created earlier in the same plan), writes rows in
+dependency order, and logs updates and removals with their before and after
+values. Created rows carry the run's id instead of a log entry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from gateway.errors import ConflictError
+from gateway.store import models as m
+from gateway.sync.changes import Plan, Ref
+from mapping.records import ENTITIES
+from mapping.usernames import username_key
+
+TABLES: Mapping[str, Table] = m.Base.metadata.tables
+# Plan field → (column, entity its references point at, or None for plain values).
+FIELDS: dict[str, dict[str, tuple[str, str | None]]] = {
+    "nodes": {"name": ("name", None), "kind": ("kind", None), "parent": ("parent_id", "nodes"),
+              "status": ("status", None)},
+    "groups": {"name": ("name", None), "kind": ("kind", None), "node": ("node_id", "nodes"),
+               "school": ("school_id", "nodes"), "course": ("course_id", "groups"),
+               "subjects": ("subjects", None), "begin": ("begin_date", None),
+               "end": ("end_date", None), "status": ("status", None)},
+    "accounts": {"given_name": ("given_name", None), "family_name": ("family_name", None),
+                 "email": ("email", None), "profile": ("profile_id", "profiles"),
+                 "status": ("status", None), "sync_key": ("sync_key", None)},
+    "memberships": {"begin": ("begin_date", None), "end": ("end_date", None),
+                    "primary": ("is_primary", None)},
+}  # fmt: skip
+REMOVAL_STATUS = {"expire": "expired", "inactivate": "inactive"}
+# Rows that point at others are deleted first (placements go with their account).
+REMOVAL_ORDER = ("guardian_links", "memberships", "accounts", "groups", "nodes")
+
+
+class Writer:
+    """Writes one plan for one run."""
+
+    def __init__(
+        self, session: Session, plan: Plan, run_id: int, now: datetime, origin: str = "sync"
+    ) -> None:
+        self.conn: Connection = session.connection()
+        self.origin = origin
+        self.plan = plan
+        self.run_id = run_id
+        self.now = now
+        self.ids: dict[str, dict[Any, int]] = defaultdict(dict)
+        self.log: list[dict[str, Any]] = []
+        profiles = self.conn.execute(select(m.Profile.name, m.Profile.id))
+        self.ids["profiles"] = {name: profile_id for name, profile_id in profiles}
+
+    def resolve(self, entity: str, ref: Ref | None) -> int | None:
+        """Turn a plan reference into a row id."""
+        if ref is None or isinstance(ref, int):
+            return ref
+        return self.ids[entity][ref]
+
+    def apply(self) -> None:
+        """Write every entity in dependency order, then the change log."""
+        bump_revision(self.conn, self.plan.revision)
+        self.create_nodes()
+        self.create_groups()
+        self.create_accounts()
+        self.create_memberships()
+        self.create_links()
+        for entity in ENTITIES:
+            self.update(entity)
+        for removed in REMOVAL_ORDER:
+            self.remove(removed)
+        if self.log:
+            self.conn.execute(insert(TABLES["changes"]), self.log)
+
+    def _insert_returning(self, entity: str, rows: list[dict[str, Any]]) -> None:
+        """Insert rows and remember the id each key got."""
+        if not rows:
+            return
+        table = TABLES[entity]
+        stmt = insert(table).returning(table.c.id, table.c.sync_key)
+        for row_id, key in self.conn.execute(stmt, rows):
+            self.ids[entity][key] = row_id
+
+    def create_nodes(self) -> None:
+        """Insert nodes level by level, so a parent's id is known before its children."""
+        pending = list(self.plan.changes["nodes"].creates)
+        while pending:
+            ready = [
+                r
+                for r in pending
+                if r[3] is None or not isinstance(r[3], str) or r[3] in self.ids["nodes"]
+            ]
+            if not ready:
+                raise ValueError("node parents form a cycle")
+            pending = [r for r in pending if r not in ready]
+            self._insert_returning(
+                "nodes",
+                [
+                    {
+                        "source_id": self.plan.source_id,
+                        "sync_key": key,
+                        "name": name,
+                        "kind": kind,
+                        "parent_id": self.resolve("nodes", parent),
+                        "status": "active",
+                        "created_run_id": self.run_id,
+                    }
+                    for key, name, kind, parent in ready
+                ],
+            )
+        schools = [
+            {"node_id": self.ids["nodes"][key]}
+            for key, _, kind, _ in self.plan.changes["nodes"].creates
+            if kind == "school"
+        ]
+        if schools:
+            self.conn.execute(insert(TABLES["school_settings"]), schools)
+
+    def create_groups(self) -> None:
+        """Insert groups; courses first, since subject groups point at them."""
+        creates = self.plan.changes["groups"].creates
+        for courses in (True, False):
+            self._insert_returning(
+                "groups",
+                [
+                    {
+                        "source_id": self.plan.source_id,
+                        "sync_key": key,
+                        "name": name,
+                        "kind": kind,
+                        "node_id": self.resolve("nodes", node),
+                        "school_id": self.resolve("nodes", school),
+                        "course_id": self.resolve("groups", course),
+                        "subjects": subjects,
+                        "begin_date": begin,
+                        "end_date": end,
+                        "status": "active",
+                        "created_run_id": self.run_id,
+                    }
+                    for key, name, kind, node, school, course, subjects, begin, end in creates
+                    if (kind == "course") == courses
+                ],
+            )
+
+    def create_accounts(self) -> None:
+        """Insert accounts, then their placements."""
+        creates = self.plan.changes["accounts"].creates
+        self._insert_returning(
+            "accounts",
+            [
+                {
+                    "source_id": self.plan.source_id,
+                    "sync_key": key,
+                    "username": username,
+                    "username_key": username_key(username),
+                    "given_name": given,
+                    "family_name": family,
+                    "email": email,
+                    "profile_id": self.ids["profiles"][profile],
+                    "status": status,
+                    "local_fields": "",
+                    "created_run_id": self.run_id,
+                }
+                for key, username, given, family, email, profile, status, _ in creates
+            ],
+        )
+        placements = [
+            {"account_id": self.ids["accounts"][row[0]], "node_id": self.resolve("nodes", node)}
+            for row in creates
+            for node in row[7]
+        ]
+        if placements:
+            self.conn.execute(insert(TABLES["placements"]), placements)
+
+    def create_memberships(self) -> None:
+        """Insert memberships (origin sync, or manual when a revert puts one back)."""
+        rows = [
+            {
+                "account_id": self.resolve("accounts", account),
+                "group_id": self.resolve("groups", group),
+                "role": role,
+                "origin": origin,
+                "begin_date": begin,
+                "end_date": end,
+                "is_primary": primary,
+                "created_run_id": self.run_id,
+            }
+            for account, group, role, begin, end, primary, origin in self.plan.changes[
+                "memberships"
+            ].creates
+        ]
+        if rows:
+            self.conn.execute(insert(TABLES["memberships"]), rows)
+
+    def create_links(self) -> None:
+        """Insert guardian links."""
+        rows = [
+            {
+                "guardian_id": self.resolve("accounts", guardian),
+                "student_id": self.resolve("accounts", student),
+                "source_id": self.plan.source_id,
+                "created_run_id": self.run_id,
+            }
+            for guardian, student in self.plan.changes["guardian_links"].creates
+        ]
+        if rows:
+            self.conn.execute(insert(TABLES["guardian_links"]), rows)
+
+    def update(self, entity: str) -> None:
+        """Apply field updates, grouped so each set of fields is one executemany."""
+        batches: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for row_id, key, diff in self.plan.changes[entity].updates:
+            values = {f: self._value(entity, f, new) for f, (_, new) in diff.items()}
+            before = {f: self._value(entity, f, old) for f, (old, _) in diff.items()}
+            self._log(entity, row_id, key, "update", before, values)
+            if "nodes" in values:
+                self.place(row_id, values.pop("nodes"))
+            columns = {FIELDS[entity][f][0]: self._column(f, v) for f, v in values.items()}
+            if entity == "accounts" and "status" in columns:
+                columns["expired_at"] = None  # an update only ever makes an account active/locked
+            if columns:
+                batches[tuple(sorted(columns))].append({"_id": row_id, **columns})
+        table = TABLES[entity]
+        for names, rows in batches.items():
+            stmt = update(table).where(table.c.id == bindparam("_id"))
+            stmt = stmt.values({n: bindparam(n) for n in names})
+            self.conn.execute(stmt, rows)
+
+    def _value(self, entity: str, field: str, value: Any) -> Any:
+        """A plan value as logged: references resolved to ids, profiles by name."""
+        if field == "nodes":
+            return tuple(self.resolve("nodes", ref) for ref in value)
+        target = FIELDS.get(entity, {}).get(field, ("", None))[1]
+        return self.resolve(target, value) if target and target != "profiles" else value
+
+    def _column(self, field: str, value: Any) -> Any:
+        """A logged value as its column holds it."""
+        return self.ids["profiles"][value] if field == "profile" else value
+
+    def place(self, account_id: int, nodes: Sequence[int]) -> None:
+        """Replace an account's placements."""
+        placements = TABLES["placements"]
+        self.conn.execute(delete(placements).where(placements.c.account_id == account_id))
+        if nodes:
+            self.conn.execute(
+                insert(TABLES["placements"]),
+                [{"account_id": account_id, "node_id": n} for n in nodes],
+            )
+
+    def remove(self, entity: str) -> None:
+        """Expire, inactivate or delete rows, logging each with its before values."""
+        removals = self.plan.changes[entity].removals
+        table = TABLES[entity]
+        for action in ("expire", "inactivate", "delete"):
+            rows = [(i, k, before) for i, k, a, before in removals if a == action]
+            for row_id, key, before in rows:
+                after = {"status": REMOVAL_STATUS[action]} if action in REMOVAL_STATUS else None
+                self._log(entity, row_id, key, action, before, after)
+            ids = [row_id for row_id, _, _ in rows]
+            for chunk in _chunks(ids, 500):
+                if action == "delete":
+                    self.conn.execute(delete(table).where(table.c.id.in_(chunk)))
+                else:
+                    values: dict[str, Any] = {"status": REMOVAL_STATUS[action]}
+                    if action == "expire":
+                        values["expired_at"] = self.now
+                    self.conn.execute(update(table).where(table.c.id.in_(chunk)).values(values))
+
+    def _log(
+        self,
+        entity: str,
+        row_id: int,
+        key: str,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """Queue one change-log row."""
+        self.log.append(
+            {
+                "run_id": self.run_id,
+                "entity": entity,
+                "row_id": row_id,
+                "key": key,
+                "action": action,
+                "before": jsonable(before),
+                "after": jsonable(after),
+                "origin": self.origin,
+            }
+        )
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    """Split a list into slices of at most ``size``."""
+    return (items[i : i + size] for i in range(0, len(items), size))
+
+
+def jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Values as JSON can hold them: dates as ISO strings, tuples as lists."""
+    if values is None:
+        return None
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, date | datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple | frozenset | set):
+            value = sorted(value)
+        out[name] = value
+    return out
+
+
+def bump_revision(conn: Connection, seen: int) -> int:
+    """Move the store to its next revision, refusing if another write came first."""
+    meta = TABLES["meta"]
+    result = conn.execute(
+        update(meta).where(meta.c.id == 1, meta.c.revision == seen).values(revision=seen + 1)
+    )
+    if result.rowcount != 1:
+        raise ConflictError("the store changed since the plan was made")
+    return seen + 1
+
+
+def apply(session: Session, plan: Plan, run_id: int, now: datetime, origin: str = "sync") -> None:
+    """Write a plan in the caller's transaction."""
+    Writer(session, plan, run_id, now, origin).apply()

@@ -1,0 +1,109 @@
+"""The working state shared by the per-entity planners of one plan."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from gateway.sync.changes import Plan, Policy, Ref
+from gateway.sync.desired import Desired
+from gateway.sync.state import Snapshot
+from gateway.sync.tree import Tree
+from mapping.records import ENTITIES, RowIssue
+from mapping.settings import SchoolSettings
+
+
+class Context:
+    """The working state shared by the per-entity planners of one plan."""
+
+    def __init__(self, desired: Desired, snapshot: Snapshot, policy: Policy) -> None:
+        self.desired = desired
+        self.snapshot = snapshot
+        self.policy = policy
+        self.tree = Tree(snapshot, desired.orgs)
+        self.plan = Plan(snapshot.source_id, snapshot.revision)
+        self.refs: dict[str, dict[str, Ref]] = {e: {} for e in ENTITIES}
+        self.blocked: Counter[tuple[str, str, str]] = Counter()
+        self.skipped_persons: set[str] = set()
+        self.expiring: set[int] = set()
+        self._group_schools: dict[str, str] = {}
+
+    def issue(
+        self,
+        severity: str,
+        code: str,
+        entity: str,
+        key: str,
+        message: str,
+        line: int | None = None,
+        file: str = "",
+    ) -> None:
+        """Add an issue to the plan."""
+        self.plan.issues.append(RowIssue(severity, code, message, entity, key, line, file))  # type: ignore[arg-type]
+
+    def school_id(self, school: str) -> int | None:
+        """The stored id of a school node by key."""
+        stored = self.snapshot.nodes.get(school)
+        return stored.id if stored else None
+
+    def settings(self, school: str) -> SchoolSettings:
+        """The sync settings of a school by key (defaults for a new school)."""
+        school_id = self.school_id(school)
+        return self.settings_by_id(school_id)
+
+    def settings_by_id(self, school_id: int | None) -> SchoolSettings:
+        """The sync settings of a stored school (defaults when none are stored)."""
+        if school_id is None:
+            return SchoolSettings()
+        return self.snapshot.settings.get(school_id) or SchoolSettings()
+
+    def block(self, entity: str, school: str, setting: str) -> None:
+        """Count one record skipped because a school's setting is off."""
+        self.plan.changes[entity].skipped += 1
+        self.blocked[(entity, school, setting)] += 1
+
+    def skip_person(self, key: str) -> None:
+        """Note that a person is not synced, so their memberships and links are skipped too."""
+        self.skipped_persons.add(key)
+
+    def is_placement(self, key: str) -> bool:
+        """Whether a membership's target is a node other than a class (a placement)."""
+        groups = (self.desired.groups, self.snapshot.groups)
+        return (
+            all(key not in g for g in groups)
+            and key in self.tree
+            and self.tree.kind(key) != "class"
+        )
+
+    def group_school(self, key: str) -> str:
+        """The key of the school a membership target (group or node) belongs to."""
+        if key not in self._group_schools:
+            self._group_schools[key] = self._find_group_school(key)
+        return self._group_schools[key]
+
+    def _find_group_school(self, key: str) -> str:
+        """Look up the school of a group or node by key, in the feed then the store."""
+        group = self.desired.groups.get(key)
+        if group is not None:
+            return self.tree.school(group.school) if group.school in self.tree else ""
+        if key in self.tree:
+            return self.tree.school(key)
+        stored = self.snapshot.groups.get(key)
+        school = self.snapshot.nodes_by_id.get(stored.school_id or 0) if stored else None
+        return school.key if school else ""
+
+    def may_remove(self, schools: frozenset[int], category: str) -> bool:
+        """Whether a stored record at these schools may be expired or removed by this run."""
+        syncs = [self.settings_by_id(s).syncs(category, self.policy.today) for s in schools]  # type: ignore[arg-type]
+        return not syncs or any(not why for why in syncs)
+
+    def summarise_blocked(self) -> None:
+        """Turn the per-school skip counts into one info issue each."""
+        for (entity, school, setting), count in sorted(self.blocked.items()):
+            name = self.tree.name(school) if school else "the site"
+            why = "auto_sync is off" if setting == "auto_sync" else f"{setting} is off"
+            if setting == "guardians_from":
+                when = self.settings(school).guardians_from
+                why = f"guardians are synced from {when}"
+            self.issue(
+                "info", "setting_off", entity, school, f"{count} {entity} at {name} skipped: {why}"
+            )

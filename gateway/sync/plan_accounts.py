@@ -1,0 +1,316 @@
+"""Plan accounts: match against profile, school settings, usernames, sticky fields, removal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.sync.changes import CREATE_COLUMNS, Ref
+from gateway.sync.context import Context
+from gateway.sync.state import StoredAccount
+from mapping.profiles import Profile
+from mapping.records import Person
+from mapping.usernames import allocate
+
+STICKY = ("given_name", "family_name", "email")
+
+
+@dataclass
+class Facts:
+    """What the whole feed says about one person beyond the Person record."""
+
+    roles: list[str] = field(default_factory=list)
+    places: set[str] = field(default_factory=set)
+    schools: set[str] = field(default_factory=set)
+
+
+def _facts(ctx: Context) -> dict[str, Facts]:
+    """Gather each person's roles, placements and schools from the whole feed."""
+    facts: dict[str, Facts] = defaultdict(Facts)
+    tree = ctx.tree
+    for person in ctx.desired.persons.values():
+        fact = facts[person.key]
+        fact.roles.extend(claim.role for claim in person.roles)
+        ctx.plan.roles.update({claim.role for claim in person.roles})
+        fact.schools.update(tree.school(org) for org in person.orgs if org in tree)
+    for (person_key, group, role), membership in ctx.desired.memberships.items():
+        if membership.deleted:
+            continue
+        fact = facts[person_key]
+        fact.roles.append(role)
+        ctx.plan.roles[role] += 1
+        if ctx.is_placement(group):
+            fact.places.add(group)
+        fact.schools.add(ctx.group_school(group))
+    for (guardian, student), link in ctx.desired.links.items():
+        if not link.deleted:
+            facts[guardian].roles.append("guardian")
+            facts[guardian].schools.update(facts[student].schools)
+    for fact in facts.values():
+        fact.schools.discard("")
+    return facts
+
+
+def _profile(ctx: Context, person: Person, roles: list[str]) -> Profile | None:
+    """Match the person's roles against the profiles; report what matching decided."""
+    profile, unmapped, matched = ctx.snapshot.matcher.resolve(roles)
+    where = (person.line, person.file)
+    if not roles:
+        ctx.issue("error", "no_role", "accounts", person.key, "no role given; skipped", *where)
+    elif profile is None:
+        ctx.issue(
+            "error",
+            "unmapped_role",
+            "accounts",
+            person.key,
+            f"role {', '.join(repr(r) for r in unmapped)} matches no profile; skipped",
+            *where,
+        )
+    else:
+        if unmapped:
+            ctx.issue(
+                "warning",
+                "unmapped_role",
+                "accounts",
+                person.key,
+                f"role {', '.join(repr(r) for r in unmapped)} matches no profile; "
+                f"using {profile.name}",
+                *where,
+            )
+        if len(matched) > 1:
+            names = ", ".join(f"{p.name} ({p.level})" for p in matched)
+            ctx.issue(
+                "info",
+                "multiple_roles",
+                "accounts",
+                person.key,
+                f"roles match {names}; given {profile.name}, the highest",
+                *where,
+            )
+    return profile
+
+
+def _blocked(ctx: Context, schools: set[str], profile: Profile) -> tuple[str, str] | None:
+    """The (school, setting) that stops this person, or None when some school syncs them."""
+    reasons = [
+        (school, ctx.settings(school).syncs(profile.category, ctx.policy.today))
+        for school in sorted(schools)
+    ]
+    if not reasons or any(not why for _, why in reasons):
+        return None
+    return reasons[0]
+
+
+def _stored(ctx: Context, person: Person) -> tuple[StoredAccount | None, bool]:
+    """The person's stored account, and whether it is found under its old key (a re-key)."""
+    accounts = ctx.snapshot.accounts
+    if person.key in accounts:
+        return accounts[person.key], False
+    if person.old_key and person.old_key in accounts:
+        return accounts[person.old_key], True
+    return None, False
+
+
+def _node_refs(ctx: Context, person: Person, places: set[str]) -> tuple[Ref, ...]:
+    """The nodes the person is placed at, as refs; unknown orgs are reported."""
+    refs: list[Ref] = []
+    for org in (*person.orgs, *sorted(places)):
+        ref = ctx.refs["nodes"].get(org)
+        if ref is None:
+            ctx.issue(
+                "warning",
+                "unresolved_reference",
+                "accounts",
+                person.key,
+                f"org {org!r} is not in the feed or the store",
+                person.line,
+                person.file,
+            )
+        elif ref not in refs:
+            refs.append(ref)
+    return tuple(sorted(refs, key=lambda r: (isinstance(r, str), str(r))))
+
+
+def _create(ctx: Context, person: Person, after: dict[str, Any]) -> None:
+    """Plan a new account with a free username."""
+    username, how = allocate(
+        person.username,
+        person.given_name,
+        person.family_name,
+        ctx.policy.usernames,
+        ctx.snapshot.usernames,
+    )
+    if username is None:
+        message = {
+            "taken": f"username {person.username!r} is taken",
+            "missing": "no username given",
+            "ungeneratable": "no username can be made from the name",
+        }[how]
+        ctx.issue(
+            "error",
+            f"username_{how}",
+            "accounts",
+            person.key,
+            f"{message}; skipped",
+            person.line,
+            person.file,
+        )
+        ctx.skip_person(person.key)
+        ctx.plan.changes["accounts"].skipped += 1
+        return
+    if how == "generated" and person.username:
+        ctx.issue(
+            "info",
+            "username_generated",
+            "accounts",
+            person.key,
+            f"username {person.username!r} is taken; generated {username!r}",
+            person.line,
+            person.file,
+        )
+    row = {"key": person.key, "username": username, **after}
+    ctx.plan.changes["accounts"].creates.append(tuple(row[c] for c in CREATE_COLUMNS["accounts"]))
+    ctx.refs["accounts"][person.key] = person.key
+
+
+def _update(
+    ctx: Context,
+    person: Person,
+    stored: StoredAccount,
+    after: dict[str, Any],
+    forced_email: bool,
+    rekey: bool,
+) -> None:
+    """Plan the field changes of an existing account, keeping local edits that stick."""
+    before = {
+        "given_name": stored.given_name,
+        "family_name": stored.family_name,
+        "email": stored.email,
+        "profile": stored.profile,
+        "status": stored.status,
+    }
+    diff: dict[str, tuple[Any, Any]] = {
+        f: (before[f], v) for f, v in after.items() if f != "nodes" and before[f] != v
+    }
+    for name in STICKY:
+        if name in diff and name in stored.local_fields and not (name == "email" and forced_email):
+            ctx.issue(
+                "info",
+                "kept_local",
+                "accounts",
+                person.key,
+                f"{name} kept as set locally ({diff[name][0]!r}); register sends {diff[name][1]!r}",
+                person.line,
+                person.file,
+            )
+            del diff[name]
+    if set(after["nodes"]) != stored.nodes:
+        diff["nodes"] = (tuple(sorted(stored.nodes)), after["nodes"])
+    if rekey:
+        diff["sync_key"] = (stored.key, person.key)
+        ctx.issue(
+            "info",
+            "rekeyed",
+            "accounts",
+            person.key,
+            f"re-keyed from {stored.key!r}: same account, same username",
+            person.line,
+            person.file,
+        )
+    if stored.status == "expired" and after["status"] != "expired":
+        ctx.issue(
+            "info",
+            "restored",
+            "accounts",
+            person.key,
+            "back in the feed: the expired account is active again",
+            person.line,
+            person.file,
+        )
+    ctx.refs["accounts"][person.key] = stored.id
+    if diff:
+        ctx.plan.changes["accounts"].updates.append((stored.id, person.key, diff))
+    else:
+        ctx.plan.changes["accounts"].unchanged += 1
+
+
+def _stored_schools(ctx: Context, stored: StoredAccount | None) -> set[str]:
+    """The keys of the schools a stored account belongs to."""
+    if stored is None:
+        return set()
+    ids = ctx.snapshot.account_schools.get(stored.id, frozenset())
+    return {ctx.snapshot.nodes_by_id[i].key for i in ids if i in ctx.snapshot.nodes_by_id}
+
+
+def _may_expire(ctx: Context, stored: StoredAccount) -> bool:
+    """Whether the schools of a stored account let this run expire it."""
+    category = ctx.snapshot.profiles[stored.profile].category
+    return ctx.may_remove(ctx.snapshot.account_schools.get(stored.id, frozenset()), category)
+
+
+def _expire(ctx: Context, stored: StoredAccount) -> None:
+    """Plan an account's expiry: locked and dated, never deleted."""
+    ctx.expiring.add(stored.id)
+    ctx.plan.changes["accounts"].removals.append(
+        (stored.id, stored.key, "expire", {"status": stored.status})
+    )
+
+
+def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
+    """Plan one person's account."""
+    stored, rekey = _stored(ctx, person)
+    if person.deleted:
+        if stored and stored.status != "expired" and _may_expire(ctx, stored):
+            _expire(ctx, stored)
+        else:
+            ctx.plan.changes["accounts"].unchanged += 1
+        return
+    # A delta that names a known person without roles or orgs leaves those as they are.
+    if stored and not fact.roles:
+        profile: Profile | None = ctx.snapshot.profiles[stored.profile]
+    else:
+        profile = _profile(ctx, person, fact.roles)
+    schools = fact.schools or _stored_schools(ctx, stored)
+    blocked = _blocked(ctx, schools, profile) if profile else None
+    if profile is None or blocked:
+        ctx.skip_person(person.key)
+        if blocked:
+            ctx.block("accounts", *blocked)
+        else:
+            ctx.plan.changes["accounts"].skipped += 1
+        return
+    forced = any(ctx.settings(s).forces_email(profile.category) for s in schools)
+    after: dict[str, Any] = {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "email": person.email if person.email is not None else (stored.email if stored else ""),
+        "profile": profile.name,
+        "status": "active" if person.enabled else "locked",
+        "nodes": _node_refs(ctx, person, fact.places)
+        if person.orgs or fact.places or not stored
+        else tuple(sorted(stored.nodes)),
+    }
+    if stored:
+        _update(ctx, person, stored, after, forced, rekey)
+    else:
+        _create(ctx, person, after)
+
+
+def _expire_missing(ctx: Context, seen: set[str]) -> None:
+    """In a full snapshot, accounts the source no longer sends are expired."""
+    if "accounts" not in ctx.desired.scopes or not ctx.policy.removals:
+        return
+    for key, stored in ctx.snapshot.accounts.items():
+        if key not in seen and stored.status != "expired" and _may_expire(ctx, stored):
+            _expire(ctx, stored)
+
+
+def plan_accounts(ctx: Context) -> None:
+    """Plan every person in the feed, then expire the missing ones of a full snapshot."""
+    facts = _facts(ctx)
+    seen: set[str] = set()
+    for person in ctx.desired.persons.values():
+        seen.update((person.key, person.old_key))
+        _plan_person(ctx, person, facts[person.key])
+    _expire_missing(ctx, seen)

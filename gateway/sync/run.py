@@ -1,0 +1,174 @@
+"""The one orchestrator: every import, preview, approval and discard goes through here.
+
+read → collect → snapshot → plan → safety → apply (one transaction) → report.
+A preview is the same path with ``dry_run=True``: it stops before apply.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config import Config
+from gateway.errors import ConflictError, UsageError
+from gateway.feeds import Feed, open_records
+from gateway.store import revert as revert_inputs
+from gateway.store import runs, snapshot, sources, writer
+from gateway.sync import safety
+from gateway.sync.changes import Plan, Policy
+from gateway.sync.desired import Desired, collect
+from gateway.sync.plan import plan
+from gateway.sync.report import Report
+from gateway.sync.revert import plan_revert
+from mapping.records import FeedError, RowIssue
+from mapping.usernames import USERNAME_MODES, UsernameMode
+
+log = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    """The current time in UTC, as the store keeps it (naive)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
+    """The policy a feed runs under: the command's options, then the source's, then the site's."""
+    settings: dict[str, Any] = dict(config.sources.get(feed.source_name, {}))
+    usernames = feed.options.get("usernames") or settings.get("usernames") or config.usernames
+    if usernames not in USERNAME_MODES:
+        raise UsageError(f"usernames must be one of {', '.join(USERNAME_MODES)}, not {usernames!r}")
+    mode: UsernameMode = usernames
+    threshold = float(settings.get("removal_threshold", config.removal_threshold))
+    # The gateway's own CSV adds and updates only: it never expires or removes.
+    return Policy(mode, today or date.today(), threshold, removals=feed.format != "csv")
+
+
+def _read(feed: Feed, config: Config) -> Desired:
+    """Read the whole feed into the desired state; a FeedError means nothing is written."""
+    settings = {"pifu_schema": config.pifu_schema, **config.sources.get(feed.source_name, {})}
+    with open_records(feed, settings) as records:
+        return collect(records)
+
+
+def _plan_and_apply(
+    session: Session,
+    desired: Desired,
+    feed: Feed,
+    source_id: int,
+    run_id: int,
+    policy: Policy,
+    dry_run: bool,
+) -> Report:
+    """Plan against a fresh snapshot, then preview, hold or apply, all in one transaction."""
+    snap = snapshot.load(session, source_id, feed.source_name)
+    the_plan = plan(desired, snap, policy)
+    if the_plan.removes_anything:
+        the_plan.held = safety.check(the_plan, snap, policy.removal_threshold)
+    if dry_run:
+        return runs.finish(session, run_id, "previewed", the_plan, now())
+    if the_plan.held:
+        return runs.finish(session, run_id, "held", the_plan, now(), keep_plan=True)
+    if the_plan.changes_anything:
+        writer.apply(session, the_plan, run_id, now())
+    runs.mark_applied(session, run_id)
+    return runs.finish(session, run_id, "applied", the_plan, now())
+
+
+def run(
+    sessions: sessionmaker[Session],
+    config: Config,
+    feed: Feed,
+    *,
+    dry_run: bool = False,
+    today: date | None = None,
+) -> Report:
+    """Import one feed (or preview it) and return its report."""
+    policy = policy_for(config, feed, today)
+    with sessions.begin() as session:
+        source_id = sources.ensure(session, feed.source_name)
+        run_id = runs.start(
+            session, source_id=source_id, fmt=feed.format, file=feed.path.name, dry_run=dry_run
+        )
+    try:
+        desired = _read(feed, config)
+        for attempt in (1, 2):
+            try:
+                with sessions.begin() as session:
+                    report = _plan_and_apply(
+                        session, desired, feed, source_id, run_id, policy, dry_run
+                    )
+                break
+            except ConflictError:
+                if attempt == 2:
+                    raise
+                log.info("run %s: the store changed while planning; planning again", run_id)
+    except FeedError as err:
+        issue = RowIssue(
+            "error", err.code, err.message, line=err.line, file=err.file or feed.path.name
+        )
+        with sessions.begin() as session:
+            return runs.fail(session, run_id, str(err), [issue], now())
+    except Exception as err:
+        with sessions.begin() as session:
+            runs.fail(session, run_id, f"internal error: {err!r}", [], now())
+        raise
+    log.info("run %s %s: %s", run_id, report.state, report.counts)
+    return report
+
+
+def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
+    """Apply a held run's plan if the store has not changed since it was made."""
+    with sessions.begin() as session:
+        run_row = runs.get(session, run_id)
+        if run_row.state != "held":
+            raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to approve")
+        held: Plan = runs.held_plan(run_row)
+        current = snapshot.revision(session)
+        if current != held.revision:
+            raise ConflictError(
+                f"the store changed since run {run_id} was planned (revision {held.revision}, "
+                f"now {current}); import the feed again for a fresh plan, and discard this one"
+            )
+        writer.apply(session, held, run_id, now())
+        runs.mark_applied(session, run_id)
+        runs.set_state(session, run_id, "applied", now())
+        return runs.report(session, run_id)
+
+
+def discard(sessions: sessionmaker[Session], run_id: int) -> Report:
+    """Drop a held run's plan; nothing is written."""
+    with sessions.begin() as session:
+        run_row = runs.get(session, run_id)
+        if run_row.state != "held":
+            raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to discard")
+        runs.set_state(session, run_id, "discarded", now())
+        return runs.report(session, run_id)
+
+
+def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = False) -> Report:
+    """Undo an applied run from its change log, as a run of its own."""
+    with sessions.begin() as session:
+        target = runs.get(session, run_id)
+        if target.state != "applied":
+            raise UsageError(f"run {run_id} is {target.state}: only an applied run can be reverted")
+        revert_id = runs.start(
+            session,
+            source_id=target.source_id,
+            fmt=target.format,
+            file=target.file,
+            kind="revert",
+            dry_run=dry_run,
+            reverts=run_id,
+        )
+    with sessions.begin() as session:
+        the_plan = plan_revert(revert_inputs.load(session, run_id))
+        if dry_run:
+            return runs.finish(session, revert_id, "previewed", the_plan, now())
+        if the_plan.changes_anything:
+            writer.apply(session, the_plan, revert_id, now(), origin="revert")
+        runs.mark_applied(session, revert_id)
+        runs.set_state(session, run_id, "reverted", now())
+        return runs.finish(session, revert_id, "applied", the_plan, now())

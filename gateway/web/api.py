@@ -1,0 +1,57 @@
+"""The admin JSON API (read side): runs, reports and what the store holds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from gateway.errors import NotFound
+from gateway.store import queries, runs
+from gateway.web.keys import sessions_key
+
+routes = web.RouteTableDef()
+
+
+async def _read(request: web.Request, query: Callable[[Session], Any]) -> Any:
+    """Run a read query in a worker thread: the store is synchronous, the loop is not."""
+    sessions = request.config_dict[sessions_key]
+
+    def work() -> Any:
+        with sessions() as session:
+            return query(session)
+
+    return await asyncio.to_thread(work)
+
+
+@routes.get("/runs")
+async def list_runs(request: web.Request) -> web.Response:
+    """The latest runs."""
+    return web.json_response(await _read(request, runs.listing), dumps=_dumps)
+
+
+@routes.get(r"/runs/{run:\d+}")
+async def show_run(request: web.Request) -> web.Response:
+    """One run's report (DESIGN §5)."""
+    run_id = int(request.match_info["run"])
+    try:
+        report = await _read(request, lambda s: runs.report(s, run_id))
+    except NotFound as err:
+        raise web.HTTPNotFound(text=str(err)) from err
+    return web.json_response(report.to_json(), dumps=_dumps)
+
+
+@routes.get(r"/{what:accounts|nodes|groups|memberships}")
+async def listing(request: web.Request) -> web.Response:
+    """What the store holds, as `rostergate list --json` prints it."""
+    query = getattr(queries, request.match_info["what"])
+    return web.json_response(await _read(request, query), dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    """JSON with dates as strings."""
+    return json.dumps(data, ensure_ascii=False, default=str)

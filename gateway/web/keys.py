@@ -1,0 +1,11 @@
+"""Typed keys for what the app shares with its handlers."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config import Config
+
+config_key = web.AppKey("config", Config)
+sessions_key = web.AppKey("sessions", sessionmaker[Session])

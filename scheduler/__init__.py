@@ -1,0 +1,1 @@
+"""Scheduled jobs: pulls, guardian activation dates, retention (not built yet)."""

@@ -1,0 +1,40 @@
+"""The admin JSON API over real HTTP on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.config import Config
+from gateway.feeds import Feed
+from gateway.store.db import make_engine, make_sessions
+from gateway.sync.run import run
+from gateway.web.app import create_app
+
+FEED = "ID;Fornavn;Etternavn;Klasse\n1;Åse;Ødegård;8A\n2;Ola;Dahl;8A\n"
+
+
+async def test_runs_reports_and_accounts(aiohttp_client, database_url: str, tmp_path: Path) -> None:
+    config = Config(database_url=database_url)
+    path = tmp_path / "elever.csv"
+    path.write_text(FEED, encoding="utf-8")
+    engine = make_engine(database_url)
+    report = run(
+        make_sessions(engine),
+        config,
+        Feed(path, "csv", "", {"school": "Nordby skole", "role": "elev"}),
+    )
+    engine.dispose()
+    client = await aiohttp_client(create_app(config))
+
+    assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
+    runs = await (await client.get("/api/runs")).json()
+    assert [(r["run"], r["state"]) for r in runs] == [(report.run, "applied")]
+    shown = await (await client.get(f"/api/runs/{report.run}")).json()
+    assert shown == report.to_json()
+    accounts = await (await client.get("/api/accounts")).json()
+    assert [(a["username"], a["nodes"]) for a in accounts] == [
+        ("AsOd", ["Nordby skole/8A"]),
+        ("OlDa", ["Nordby skole/8A"]),
+    ]
+    missing = await client.get("/api/runs/999")
+    assert missing.status == 404
