@@ -84,15 +84,17 @@ def test_same_district_in_11_and_12_gives_the_same_records(
     assert old.codes() == new.codes() == []
     for kind in ("persons", "orgs", "groups", "memberships", "links"):
         assert bare(getattr(old, kind)) == bare(getattr(new, kind)), kind
-    assert old.scopes == new.scopes == [
-        "accounts", "nodes", "groups", "memberships", "guardian_links"
-    ]  # fmt: skip
+    assert (
+        old.scopes == new.scopes == ["accounts", "nodes", "groups", "memberships", "guardian_links"]
+    )
     kari = new.person("kari")
     assert kari.roles == (RoleClaim("teacher", "s1"), RoleClaim("teacher", "s2"))
     assert kari.orgs == ("s1", "s2")
     assert (kari.email, new.person("ola").email, new.person("per").username) == (
-        "kari@nordby.no", "", ""
-    )  # fmt: skip
+        "kari@nordby.no",
+        "",
+        "",
+    )
     assert [p.key for p in new.persons if not p.enabled] == ["siv"]
 
 
@@ -120,11 +122,17 @@ def test_orgs_groups_and_dates(package: Callable[..., Path], read: Callable[...,
     assert (subject.begin, subject.end) == (date(2024, 8, 15), date(2025, 6, 20))  # t1 + t2
     teacher = next(m for m in result.memberships if m.key == "e1")
     assert (teacher.person, teacher.group, teacher.role, teacher.primary) == (
-        "kari", "math-8a", "teacher", True
-    )  # fmt: skip
+        "kari",
+        "math-8a",
+        "teacher",
+        True,
+    )
     assert (teacher.begin, teacher.end, teacher.file, teacher.line) == (
-        date(2024, 8, 15), None, "enrollments.csv", 2
-    )  # fmt: skip
+        date(2024, 8, 15),
+        None,
+        "enrollments.csv",
+        2,
+    )
 
 
 def test_org_types(package: Callable[..., Path], read: Callable[..., Any]) -> None:
@@ -140,9 +148,14 @@ def test_org_types(package: Callable[..., Path], read: Callable[..., Any]) -> No
     """
     result = read(package("1.2", {"orgs.csv": orgs}))
     assert [o.kind for o in result.orgs] == [
-        "school_owner", "school_owner", "school_owner", "school_owner", "school", "department",
         "school_owner",
-    ]  # fmt: skip
+        "school_owner",
+        "school_owner",
+        "school_owner",
+        "school",
+        "department",
+        "school_owner",
+    ]
     assert result.codes() == [
         ("warning", "invalid_value", "orgs.csv", 8),
         ("warning", "vocabulary_case", "orgs.csv", 5),
@@ -175,14 +188,16 @@ def _user(key: str, role: str, agents: str = "") -> str:
 def test_guardians_from_both_sides_once(
     package: Callable[..., Path], read: Callable[..., Any]
 ) -> None:
-    users = USERS_HEAD + "".join([
-        _user("ola", "student", "per,mona"),   # line 2: names both guardians
-        _user("per", "parent", "ola"),         # line 3: the same pair from the other side
-        _user("mona", "guardian"),             # line 4
-        _user("kim", "relative", "ola,siv"),   # line 5: names two students
-        _user("siv", "Student"),               # line 6
-        _user("kari", "teacher", "ola"),       # line 7: a teacher is no guardian
-    ])  # fmt: skip
+    users = USERS_HEAD + "".join(
+        [
+            _user("ola", "student", "per,mona"),  # line 2: names both guardians
+            _user("per", "parent", "ola"),  # line 3: the same pair from the other side
+            _user("mona", "guardian"),  # line 4
+            _user("kim", "relative", "ola,siv"),  # line 5: names two students
+            _user("siv", "Student"),  # line 6
+            _user("kari", "teacher", "ola"),  # line 7: a teacher is no guardian
+        ]
+    )
     result = read(package("1.1", {"users.csv": users}))
     assert result.links == [
         GuardianLink("per", "ola", line=2, file="users.csv"),

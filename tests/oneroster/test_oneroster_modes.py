@@ -111,8 +111,11 @@ def test_scopes_follow_bulk_files(
     modes: dict[str, str],
     scopes: list[str],
 ) -> None:
-    files = {f"{n}.csv": f"sourcedId,status,dateLastModified,{header}\n"
-             for n, header in HEADERS.items() if modes.get(n) != "absent"}  # fmt: skip
+    files = {
+        f"{n}.csv": f"sourcedId,status,dateLastModified,{header}\n"
+        for n, header in HEADERS.items()
+        if modes.get(n) != "absent"
+    }
     result = read(package("1.2", files, modes))
     assert result.scopes == scopes
 
@@ -146,8 +149,13 @@ USERS_ONE = """
     sourcedId,status,dateLastModified,enabledUser,username,givenName,familyName
     u1,active,2024-09-01,true,u1,Ola,Hansen
 """
-REFS = {"enrollments.csv": ENROLLMENTS, "classes.csv": CLASSES, "users.csv": USERS_ONE,
-        "orgs.csv": ORGS, "roles.csv": ROLES}  # fmt: skip
+REFS = {
+    "enrollments.csv": ENROLLMENTS,
+    "classes.csv": CLASSES,
+    "users.csv": USERS_ONE,
+    "orgs.csv": ORGS,
+    "roles.csv": ROLES,
+}
 
 
 def test_unknown_user_or_class_in_bulk_drops_the_enrollment(
@@ -205,8 +213,10 @@ def test_agents_outside_the_file(package: Callable[..., Path], read: Callable[..
     delta = read(package("1.1", {"users.csv": users}, {"users": "delta"}))
     # Delta: the agent may be stored already; the row's own role picks the direction.
     assert [(link.guardian, link.student) for link in delta.links] == [
-        ("mor", "ola"), ("far", "ola"), ("per", "siv")
-    ]  # fmt: skip
+        ("mor", "ola"),
+        ("far", "ola"),
+        ("per", "siv"),
+    ]
     assert [c[:2] for c in delta.codes()] == [("info", "agent_ignored")] + [
         ("warning", "unresolved_reference")
     ] * 4
