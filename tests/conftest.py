@@ -13,8 +13,6 @@ from gateway.store.db import make_engine, make_sessions
 from tests.support import databases, postgres
 from tests.support.cli import Cli
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "external"
-
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:

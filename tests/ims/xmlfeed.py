@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import ims
@@ -24,8 +23,9 @@ from mapping.records import (
     RowIssue,
     Scope,
 )
+from tests.support.fixtures import EXTERNAL
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "external" / "ims"
+FIXTURES = EXTERNAL / "ims"
 PIFU_XSD = FIXTURES / "PIFU-IMS_SAS.xsd"
 PIFU_NS = "http://pifu.no/xsd/pifu-ims_sas/pifu-ims_sas-v1"
 

@@ -13,8 +13,9 @@ import pytest
 
 import oneroster
 from mapping.records import Group, GuardianLink, Membership, Org, Person, RowIssue, Scope
+from tests.support.fixtures import EXTERNAL as FIXTURES
 
-EXTERNAL = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "external" / "oneroster"
+EXTERNAL = FIXTURES / "oneroster"
 
 FILES = {
     "1.1": "academicSessions categories classes classResources courses courseResources "
