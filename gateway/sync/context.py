@@ -8,7 +8,7 @@ from gateway.sync.changes import Plan, Policy, Ref
 from gateway.sync.desired import Desired
 from gateway.sync.state import Snapshot
 from gateway.sync.tree import Tree
-from mapping.records import ENTITIES, RowIssue
+from mapping.records import ENTITIES, Person, RowIssue, Severity
 from mapping.settings import SchoolSettings
 
 
@@ -25,6 +25,7 @@ class Context:
         self.blocked: Counter[tuple[str, str, str]] = Counter()
         self.skipped_persons: set[str] = set()
         self.expiring: set[int] = set()
+        self.ignored_removals = 0
         self._group_schools: dict[str, str] = {}
 
     def issue(
@@ -39,6 +40,10 @@ class Context:
     ) -> None:
         """Add an issue to the plan."""
         self.plan.issues.append(RowIssue(severity, code, message, entity, key, line, file))  # type: ignore[arg-type]
+
+    def about(self, person: Person, severity: Severity, code: str, message: str) -> None:
+        """Add an issue about a person's account, pointing at where the feed sent it."""
+        self.issue(severity, code, "accounts", person.key, message, person.line, person.file)
 
     def school_id(self, school: str) -> int | None:
         """The stored id of a school node by key."""
@@ -60,6 +65,12 @@ class Context:
         """Count one record skipped because a school's setting is off."""
         self.plan.changes[entity].skipped += 1
         self.blocked[(entity, school, setting)] += 1
+
+    def removal_allowed(self) -> bool:
+        """Whether the feed may remove what it says is gone; counts what it may not."""
+        if not self.policy.removals:
+            self.ignored_removals += 1
+        return self.policy.removals
 
     def skip_person(self, key: str) -> None:
         """Note that a person is not synced, so their memberships and links are skipped too."""
@@ -98,6 +109,15 @@ class Context:
 
     def summarise_blocked(self) -> None:
         """Turn the per-school skip counts into one info issue each."""
+        if self.ignored_removals:
+            self.issue(
+                "info",
+                "removals_off",
+                "",
+                "",
+                f"{self.ignored_removals} removal(s) the feed asked for were not made: "
+                "this source may not remove anything",
+            )
         for (entity, school, setting), count in sorted(self.blocked.items()):
             name = self.tree.name(school) if school else "the site"
             why = "auto_sync is off" if setting == "auto_sync" else f"{setting} is off"

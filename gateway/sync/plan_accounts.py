@@ -55,39 +55,19 @@ def _facts(ctx: Context) -> dict[str, Facts]:
 def _profile(ctx: Context, person: Person, roles: list[str]) -> Profile | None:
     """Match the person's roles against the profiles; report what matching decided."""
     profile, unmapped, matched = ctx.snapshot.matcher.resolve(roles)
-    where = (person.line, person.file)
+    words = ", ".join(repr(r) for r in unmapped)
     if not roles:
-        ctx.issue("error", "no_role", "accounts", person.key, "no role given; skipped", *where)
+        ctx.about(person, "error", "no_role", "no role given; skipped")
     elif profile is None:
-        ctx.issue(
-            "error",
-            "unmapped_role",
-            "accounts",
-            person.key,
-            f"role {', '.join(repr(r) for r in unmapped)} matches no profile; skipped",
-            *where,
-        )
+        ctx.about(person, "error", "unmapped_role", f"role {words} matches no profile; skipped")
     else:
         if unmapped:
-            ctx.issue(
-                "warning",
-                "unmapped_role",
-                "accounts",
-                person.key,
-                f"role {', '.join(repr(r) for r in unmapped)} matches no profile; "
-                f"using {profile.name}",
-                *where,
-            )
+            message = f"role {words} matches no profile; using {profile.name}"
+            ctx.about(person, "warning", "unmapped_role", message)
         if len(matched) > 1:
             names = ", ".join(f"{p.name} ({p.level})" for p in matched)
-            ctx.issue(
-                "info",
-                "multiple_roles",
-                "accounts",
-                person.key,
-                f"roles match {names}; given {profile.name}, the highest",
-                *where,
-            )
+            message = f"roles match {names}; given {profile.name}, the highest"
+            ctx.about(person, "info", "multiple_roles", message)
     return profile
 
 
@@ -132,43 +112,26 @@ def _node_refs(ctx: Context, person: Person, places: set[str]) -> tuple[Ref, ...
     return tuple(sorted(refs, key=lambda r: (isinstance(r, str), str(r))))
 
 
+USERNAME_FAILURES = {
+    "taken": "username {sent!r} is taken; skipped",
+    "missing": "no username given; skipped",
+    "ungeneratable": "no username can be made from the name; skipped",
+}
+
+
 def _create(ctx: Context, person: Person, after: dict[str, Any]) -> None:
     """Plan a new account with a free username."""
-    username, how = allocate(
-        person.username,
-        person.given_name,
-        person.family_name,
-        ctx.policy.usernames,
-        ctx.snapshot.usernames,
-    )
+    names = (person.given_name, person.family_name)
+    username, how = allocate(person.username, *names, ctx.policy.usernames, ctx.snapshot.usernames)
     if username is None:
-        message = {
-            "taken": f"username {person.username!r} is taken",
-            "missing": "no username given",
-            "ungeneratable": "no username can be made from the name",
-        }[how]
-        ctx.issue(
-            "error",
-            f"username_{how}",
-            "accounts",
-            person.key,
-            f"{message}; skipped",
-            person.line,
-            person.file,
-        )
+        message = USERNAME_FAILURES[how].format(sent=person.username)
+        ctx.about(person, "error", f"username_{how}", message)
         ctx.skip_person(person.key)
         ctx.plan.changes["accounts"].skipped += 1
         return
     if how == "generated" and person.username:
-        ctx.issue(
-            "info",
-            "username_generated",
-            "accounts",
-            person.key,
-            f"username {person.username!r} is taken; generated {username!r}",
-            person.line,
-            person.file,
-        )
+        message = f"username {person.username!r} is taken; generated {username!r}"
+        ctx.about(person, "info", "username_generated", message)
     row = {"key": person.key, "username": username, **after}
     ctx.plan.changes["accounts"].creates.append(tuple(row[c] for c in CREATE_COLUMNS["accounts"]))
     ctx.refs["accounts"][person.key] = person.key
@@ -191,42 +154,27 @@ def _update(
         "status": stored.status,
     }
     diff: dict[str, tuple[Any, Any]] = {
-        f: (before[f], v) for f, v in after.items() if f != "nodes" and before[f] != v
+        f: (before[f], after[f]) for f in before if before[f] != after[f]
     }
     for name in STICKY:
         if name in diff and name in stored.local_fields and not (name == "email" and forced_email):
-            ctx.issue(
+            old, new = diff.pop(name)
+            ctx.about(
+                person,
                 "info",
                 "kept_local",
-                "accounts",
-                person.key,
-                f"{name} kept as set locally ({diff[name][0]!r}); register sends {diff[name][1]!r}",
-                person.line,
-                person.file,
+                f"{name} kept as set locally ({old!r}); register sends {new!r}",
             )
-            del diff[name]
     if set(after["nodes"]) != stored.nodes:
         diff["nodes"] = (tuple(sorted(stored.nodes)), after["nodes"])
     if rekey:
         diff["sync_key"] = (stored.key, person.key)
-        ctx.issue(
-            "info",
-            "rekeyed",
-            "accounts",
-            person.key,
-            f"re-keyed from {stored.key!r}: same account, same username",
-            person.line,
-            person.file,
+        ctx.about(
+            person, "info", "rekeyed", f"re-keyed from {stored.key!r}: same account, same username"
         )
     if stored.status == "expired" and after["status"] != "expired":
-        ctx.issue(
-            "info",
-            "restored",
-            "accounts",
-            person.key,
-            "back in the feed: the expired account is active again",
-            person.line,
-            person.file,
+        ctx.about(
+            person, "info", "restored", "back in the feed: the expired account is active again"
         )
     ctx.refs["accounts"][person.key] = stored.id
     if diff:
@@ -262,7 +210,8 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
     stored, rekey = _stored(ctx, person)
     if person.deleted:
         if stored and stored.status != "expired" and _may_expire(ctx, stored):
-            _expire(ctx, stored)
+            if ctx.removal_allowed():
+                _expire(ctx, stored)
         else:
             ctx.plan.changes["accounts"].unchanged += 1
         return

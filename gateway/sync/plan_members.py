@@ -102,7 +102,8 @@ def _plan_one(ctx: Context, m: Membership, key: tuple[Ref, Ref, str], wanted: se
     stored = ctx.snapshot.memberships.get(key)  # type: ignore[arg-type]
     if m.deleted:
         if stored and stored.origin == "sync" and key not in wanted:
-            changes.removals.append((stored.id, _label(key), "delete", _before(key, stored)))
+            if ctx.removal_allowed():
+                changes.removals.append((stored.id, _label(key), "delete", _before(key, stored)))
         else:
             changes.unchanged += 1
         return
@@ -215,6 +216,8 @@ def plan_links(ctx: Context) -> None:
                 changes.creates.append((guardian, student))
     full = "guardian_links" in ctx.desired.scopes and ctx.policy.removals
     deleted = {_ids(ctx, g, s) for (g, s), link in ctx.desired.links.items() if link.deleted}
+    if deleted and not ctx.removal_allowed():
+        deleted = set()
     for (guardian, student), link_id in ctx.snapshot.links.items():
         pair = (guardian, student)
         gone = guardian in ctx.expiring or student in ctx.expiring or pair in deleted

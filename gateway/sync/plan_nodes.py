@@ -40,7 +40,7 @@ def _upsert(
 
 def _inactivate(ctx: Context, entity: str, stored: StoredNode | StoredGroup) -> None:
     """Mark a stored node or group inactive (never deleted)."""
-    if stored.status == "active":
+    if stored.status == "active" and ctx.removal_allowed():
         ctx.plan.changes[entity].removals.append(
             (stored.id, stored.key, "inactivate", {"status": stored.status})
         )

@@ -43,7 +43,8 @@ def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
     mode: UsernameMode = usernames
     threshold = float(settings.get("removal_threshold", config.removal_threshold))
     # The gateway's own CSV adds and updates only: it never expires or removes.
-    return Policy(mode, today or date.today(), threshold, removals=feed.format != "csv")
+    removals = bool(settings.get("removals", True)) and feed.format != "csv"
+    return Policy(mode, today or date.today(), threshold, removals)
 
 
 def _read(feed: Feed, config: Config) -> Desired:
