@@ -37,7 +37,11 @@ def detect(path: Path) -> str:
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     if path.is_dir() or zipfile.is_zipfile(path):
-        return "oneroster"
+        import oneroster
+
+        if oneroster.sniff(path):
+            return "oneroster"
+        raise UsageError(f"{path}: a folder or zip that is not a OneRoster package; say --format")
     import ims  # imported here: CSV-only runs need not load lxml
 
     with path.open("rb") as fh:

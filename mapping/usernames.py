@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator, MutableSet
+from functools import lru_cache
 from typing import Literal
 
 UsernameMode = Literal["keep", "generate", "generate-if-taken"]
@@ -32,42 +33,74 @@ def transliterate(text: str) -> str:
     return "".join(c for c in decomposed if c.isascii() and c.isalpha())
 
 
+@lru_cache(maxsize=65536)  # names repeat: a municipality has many Olas and Hansens
 def _first_word(name: str) -> str:
     """The transliterated letters of a name's first word."""
     words = name.split()
     return transliterate(words[0]) if words else ""
 
 
-def candidates(given_name: str, family_name: str) -> Iterator[str]:
-    """Yield usernames to try in order: MaSc, MarSch, MaSc2, MaSc3…"""
+def short_forms(given_name: str, family_name: str) -> tuple[str, ...]:
+    """The 2+2 and 3+3 forms of a name (``MaSc``, ``MarSch``); empty without letters."""
     given, family = _first_word(given_name), _first_word(family_name)
     if not given and not family:
-        return
+        return ()
     short = given[:2].title() + family[:2].title()
-    yield short
     longer = given[:3].title() + family[:3].title()
-    if longer != short:
-        yield longer
+    return (short,) if longer == short else (short, longer)
+
+
+def candidates(given_name: str, family_name: str) -> Iterator[str]:
+    """Yield usernames to try in order: MaSc, MarSch, MaSc2, MaSc3…"""
+    forms = short_forms(given_name, family_name)
+    yield from forms
     number = 2
-    while True:
-        yield f"{short}{number}"
+    while forms:
+        yield f"{forms[0]}{number}"
         number += 1
 
 
-def allocate(
-    sent: str | None, given_name: str, family_name: str, mode: UsernameMode, taken: MutableSet[str]
-) -> tuple[str | None, str]:
-    """Choose a free username and mark it taken; return it (or None) and why."""
-    if sent and mode != "generate":
-        if username_key(sent) not in taken:
-            taken.add(username_key(sent))
-            return sent, "kept"
-        if mode == "keep":
-            return None, "taken"
-    elif mode == "keep":
-        return None, "missing"
-    for candidate in candidates(given_name, family_name):
-        if username_key(candidate) not in taken:
-            taken.add(username_key(candidate))
-            return candidate, "generated"
-    return None, "ungeneratable"
+class Usernames:
+    """The usernames taken (case-insensitively), and where each numbered series got to.
+
+    Remembering the series keeps a thousand "Ola Hansen"s linear rather than quadratic.
+    """
+
+    def __init__(self, taken: MutableSet[str]) -> None:
+        self.taken = taken
+        self.next_number: dict[str, int] = {}
+
+    def claim(self, username: str) -> bool:
+        """Take a username if it is free; return whether it was."""
+        key = username_key(username)
+        if key in self.taken:
+            return False
+        self.taken.add(key)
+        return True
+
+    def allocate(
+        self, sent: str | None, given_name: str, family_name: str, mode: UsernameMode
+    ) -> tuple[str | None, str]:
+        """Choose a free username and take it; return it (or None) and why."""
+        if sent and mode != "generate":
+            if self.claim(sent):
+                return sent, "kept"
+            if mode == "keep":
+                return None, "taken"
+        elif mode == "keep":
+            return None, "missing"
+        forms = short_forms(given_name, family_name)
+        for form in forms:
+            if self.claim(form):
+                return form, "generated"
+        if not forms:
+            return None, "ungeneratable"
+        return self._numbered(forms[0]), "generated"
+
+    def _numbered(self, short: str) -> str:
+        """The first free ``short2``, ``short3``… from where this series got to."""
+        number = self.next_number.get(username_key(short), 2)
+        while not self.claim(f"{short}{number}"):
+            number += 1
+        self.next_number[username_key(short)] = number + 1
+        return f"{short}{number}"

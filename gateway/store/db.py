@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+# Bulk inserts hand dates to sqlite3 directly: store them the way SQLAlchemy's Date does.
+sqlite3.register_adapter(date, date.isoformat)
+sqlite3.register_adapter(datetime, lambda value: value.isoformat(" "))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

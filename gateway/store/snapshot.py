@@ -7,12 +7,12 @@ from collections import defaultdict
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway.store import bulk
 from gateway.store import models as m
 from gateway.sync.state import (
     Snapshot,
     StoredAccount,
     StoredGroup,
-    StoredMembership,
     StoredNode,
 )
 from mapping.profiles import Profile, RoleMatcher
@@ -87,45 +87,54 @@ def _groups(session: Session, snap: Snapshot) -> None:
 
 def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -> None:
     """Every username (for clashes), and the source's accounts with their placements."""
-    a = m.Account
-    snap.usernames.update(session.scalars(select(a.username_key)))
+    conn = session.connection()
+    snap.usernames.update(
+        key for (key,) in bulk.select_rows(conn, "SELECT username_key FROM accounts")
+    )
     placed: dict[int, set[int]] = defaultdict(set)
-    query = (
-        select(m.Placement.account_id, m.Placement.node_id)
-        .join(a)
-        .where(a.source_id == snap.source_id)
+    sql = (
+        "SELECT p.account_id, p.node_id FROM placements p JOIN accounts a ON a.id = p.account_id "
+        "WHERE a.source_id = ?"
     )
-    for account_id, node_id in session.execute(query):
+    for account_id, node_id in bulk.select_rows(conn, sql, (snap.source_id,)):
         placed[account_id].add(node_id)
-    cols = (
-        a.id,
-        a.sync_key,
-        a.username,
-        a.given_name,
-        a.family_name,
-        a.email,
-        a.profile_id,
-        a.status,
-        a.local_fields,
+    sql = (
+        "SELECT id, sync_key, username, given_name, family_name, email, profile_id, status, "
+        "local_fields FROM accounts WHERE source_id = ?"
     )
-    for row in session.execute(select(*cols).where(a.source_id == snap.source_id)):
-        local = frozenset(f for f in row.local_fields.split(",") if f)
-        snap.accounts[row.sync_key] = StoredAccount(
-            row.id,
-            row.sync_key,
-            row.username,
-            row.given_name,
-            row.family_name,
-            row.email,
-            profile_names[row.profile_id],
-            row.status,
-            local,
-            frozenset(placed.get(row.id, ())),
+    accounts, empty = snap.accounts, frozenset[str]()
+    for aid, key, user, given, family, email, profile, status, local in bulk.select_rows(
+        conn, sql, (snap.source_id,)
+    ):
+        fields = frozenset(local.split(",")) - {""} if local else empty
+        accounts[key] = StoredAccount(
+            aid,
+            key,
+            user,
+            given,
+            family,
+            email,
+            profile_names[profile],
+            status,
+            fields,
+            frozenset(placed.get(aid, ())),
         )
+
+
+# Memberships with nothing but defaults are most of them: they load as bare tuples. The
+# unary + keeps SQLite scanning the table instead of a million index lookups by group.
+SOURCE_GROUPS = "+m.group_id IN (SELECT id FROM groups WHERE source_id = ?)"
+PLAIN_MEMBERSHIPS = (
+    f"SELECT m.account_id, m.group_id, m.role, m.id FROM memberships m WHERE {SOURCE_GROUPS} "
+    "AND m.origin = 'sync' AND m.begin_date IS NULL AND m.end_date IS NULL "
+    "AND m.is_primary IS NULL"
+)
 
 
 def _memberships(session: Session, snap: Snapshot) -> None:
     """Memberships in the source's groups, and links the source made."""
+    conn = session.connection()
+    snap.memberships.extend(bulk.select_rows(conn, PLAIN_MEMBERSHIPS, (snap.source_id,)))
     ms = m.Membership
     cols = (
         ms.id,
@@ -137,11 +146,14 @@ def _memberships(session: Session, snap: Snapshot) -> None:
         ms.end_date,
         ms.is_primary,
     )
-    query = select(*cols).join(m.Group).where(m.Group.source_id == snap.source_id)
-    for mid, account, group, role, origin, begin, end, primary in session.execute(query):
-        snap.memberships[(account, group, role)] = StoredMembership(
-            mid, origin, begin, end, primary
-        )
+    plain = (ms.origin == "sync") & ms.begin_date.is_(None) & ms.end_date.is_(None)
+    detailed = (
+        select(*cols)
+        .join(m.Group)
+        .where(m.Group.source_id == snap.source_id, ~(plain & ms.is_primary.is_(None)))
+    )
+    for mid, account, group, role, origin, begin, end, primary in session.execute(detailed):
+        snap.memberships.add(account, group, role, mid, origin, begin, end, primary)
     gl = m.GuardianLink
     links = select(gl.id, gl.guardian_id, gl.student_id).where(gl.source_id == snap.source_id)
     for link_id, guardian, student in session.execute(links):
@@ -155,18 +167,6 @@ def _settings(session: Session, snap: Snapshot) -> None:
         snap.settings[node_id] = SchoolSettings(*values)
 
 
-def _account_schools(snap: Snapshot) -> None:
-    """The schools each of the source's accounts belongs to, by placement or group."""
-    schools: dict[int, set[int]] = defaultdict(set)
-    for account in snap.accounts.values():
-        for node_id in account.nodes:
-            schools[account.id].add(snap.school_of_node(node_id) or 0)
-    group_school = {g.id: g.school_id for g in snap.groups.values()}
-    for account_id, group_id, _ in snap.memberships:
-        schools[account_id].add(group_school.get(group_id) or 0)
-    snap.account_schools = {a: frozenset(s - {0}) for a, s in schools.items()}
-
-
 def load(session: Session, source_id: int | None, source: str) -> Snapshot:
     """Load everything a run for this source plans against."""
     profiles, matcher = load_matcher(session, source)
@@ -177,5 +177,4 @@ def load(session: Session, source_id: int | None, source: str) -> Snapshot:
     _accounts(session, snap, names)
     _memberships(session, snap)
     _settings(session, snap)
-    _account_schools(snap)
     return snap

@@ -8,6 +8,7 @@ values. Created rows carry the run's id instead of a log entry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -17,9 +18,11 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, select, upd
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError
+from gateway.store import bulk
 from gateway.store import models as m
 from gateway.sync.changes import Plan, Ref
 from mapping.records import ENTITIES
+from mapping.settings import SETTING_KEYS, SchoolSettings
 from mapping.usernames import username_key
 
 TABLES: Mapping[str, Table] = m.Base.metadata.tables
@@ -79,139 +82,167 @@ class Writer:
         if self.log:
             self.conn.execute(insert(TABLES["changes"]), self.log)
 
-    def _insert_returning(self, entity: str, rows: list[dict[str, Any]]) -> None:
-        """Insert rows and remember the id each key got."""
+    def _insert_keyed(
+        self, entity: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert rows whose first column is the sync key, and remember the ids they got."""
         if not rows:
             return
         table = TABLES[entity]
-        stmt = insert(table).returning(table.c.id, table.c.sync_key)
-        for row_id, key in self.conn.execute(stmt, rows):
-            self.ids[entity][key] = row_id
+        bulk.insert(self.conn, table, ("sync_key", *columns), rows)
+        keys = {row[0] for row in rows}
+        self.ids[entity].update(bulk.ids_by_key(self.conn, table, self.plan.source_id, keys))
 
     def create_nodes(self) -> None:
         """Insert nodes level by level, so a parent's id is known before its children."""
-        pending = list(self.plan.changes["nodes"].creates)
+        creates = self.plan.changes["nodes"].creates
+        pending = list(creates)
         while pending:
-            ready = [
-                r
-                for r in pending
-                if r[3] is None or not isinstance(r[3], str) or r[3] in self.ids["nodes"]
-            ]
+            ready = [r for r in pending if not isinstance(r[3], str) or r[3] in self.ids["nodes"]]
             if not ready:
                 raise ValueError("node parents form a cycle")
-            pending = [r for r in pending if r not in ready]
-            self._insert_returning(
-                "nodes",
-                [
-                    {
-                        "source_id": self.plan.source_id,
-                        "sync_key": key,
-                        "name": name,
-                        "kind": kind,
-                        "parent_id": self.resolve("nodes", parent),
-                        "status": "active",
-                        "created_run_id": self.run_id,
-                    }
-                    for key, name, kind, parent in ready
-                ],
-            )
+            pending = [
+                r for r in pending if isinstance(r[3], str) and r[3] not in self.ids["nodes"]
+            ]
+            columns = ("source_id", "name", "kind", "parent_id", "status", "created_run_id")
+            rows = [
+                (
+                    key,
+                    self.plan.source_id,
+                    name,
+                    kind,
+                    self.resolve("nodes", parent),
+                    "active",
+                    self.run_id,
+                )
+                for key, name, kind, parent in ready
+            ]
+            self._insert_keyed("nodes", columns, rows)
+        defaults = dataclasses.astuple(SchoolSettings())
         schools = [
-            {"node_id": self.ids["nodes"][key]}
-            for key, _, kind, _ in self.plan.changes["nodes"].creates
-            if kind == "school"
+            (self.ids["nodes"][key], *defaults) for key, _, kind, _ in creates if kind == "school"
         ]
-        if schools:
-            self.conn.execute(insert(TABLES["school_settings"]), schools)
+        bulk.insert(self.conn, TABLES["school_settings"], ("node_id", *SETTING_KEYS), schools)
 
     def create_groups(self) -> None:
         """Insert groups; courses first, since subject groups point at them."""
+        columns = (
+            "source_id",
+            "name",
+            "kind",
+            "node_id",
+            "school_id",
+            "course_id",
+            "subjects",
+            "begin_date",
+            "end_date",
+            "status",
+            "created_run_id",
+        )
         creates = self.plan.changes["groups"].creates
         for courses in (True, False):
-            self._insert_returning(
-                "groups",
-                [
-                    {
-                        "source_id": self.plan.source_id,
-                        "sync_key": key,
-                        "name": name,
-                        "kind": kind,
-                        "node_id": self.resolve("nodes", node),
-                        "school_id": self.resolve("nodes", school),
-                        "course_id": self.resolve("groups", course),
-                        "subjects": subjects,
-                        "begin_date": begin,
-                        "end_date": end,
-                        "status": "active",
-                        "created_run_id": self.run_id,
-                    }
-                    for key, name, kind, node, school, course, subjects, begin, end in creates
-                    if (kind == "course") == courses
-                ],
-            )
+            rows = [
+                (
+                    key,
+                    self.plan.source_id,
+                    name,
+                    kind,
+                    self.resolve("nodes", node),
+                    self.resolve("nodes", school),
+                    self.resolve("groups", course),
+                    subjects,
+                    begin,
+                    end,
+                    "active",
+                    self.run_id,
+                )
+                for key, name, kind, node, school, course, subjects, begin, end in creates
+                if (kind == "course") == courses
+            ]
+            self._insert_keyed("groups", columns, rows)
 
     def create_accounts(self) -> None:
         """Insert accounts, then their placements."""
         creates = self.plan.changes["accounts"].creates
-        self._insert_returning(
-            "accounts",
-            [
-                {
-                    "source_id": self.plan.source_id,
-                    "sync_key": key,
-                    "username": username,
-                    "username_key": username_key(username),
-                    "given_name": given,
-                    "family_name": family,
-                    "email": email,
-                    "profile_id": self.ids["profiles"][profile],
-                    "status": status,
-                    "local_fields": "",
-                    "created_run_id": self.run_id,
-                }
-                for key, username, given, family, email, profile, status, _ in creates
-            ],
+        columns = (
+            "source_id",
+            "username",
+            "username_key",
+            "given_name",
+            "family_name",
+            "email",
+            "profile_id",
+            "status",
+            "local_fields",
+            "created_run_id",
         )
-        placements = [
-            {"account_id": self.ids["accounts"][row[0]], "node_id": self.resolve("nodes", node)}
-            for row in creates
-            for node in row[7]
+        profiles = self.ids["profiles"]
+        rows = [
+            (
+                key,
+                self.plan.source_id,
+                username,
+                username_key(username),
+                given,
+                family,
+                email,
+                profiles[profile],
+                status,
+                "",
+                self.run_id,
+            )
+            for key, username, given, family, email, profile, status, _ in creates
         ]
-        if placements:
-            self.conn.execute(insert(TABLES["placements"]), placements)
+        self._insert_keyed("accounts", columns, rows)
+        accounts = self.ids["accounts"]
+        placements = (
+            (accounts[row[0]], self.resolve("nodes", node)) for row in creates for node in row[7]
+        )
+        bulk.insert(self.conn, TABLES["placements"], ("account_id", "node_id"), placements)
 
     def create_memberships(self) -> None:
         """Insert memberships (origin sync, or manual when a revert puts one back)."""
-        rows = [
-            {
-                "account_id": self.resolve("accounts", account),
-                "group_id": self.resolve("groups", group),
-                "role": role,
-                "origin": origin,
-                "begin_date": begin,
-                "end_date": end,
-                "is_primary": primary,
-                "created_run_id": self.run_id,
-            }
+        columns = (
+            "account_id",
+            "group_id",
+            "role",
+            "begin_date",
+            "end_date",
+            "is_primary",
+            "origin",
+            "created_run_id",
+        )
+        accounts, groups, run_id = self.ids["accounts"], self.ids["groups"], self.run_id
+        rows = (
+            (
+                account if isinstance(account, int) else accounts[account],
+                group if isinstance(group, int) else groups[group],
+                role,
+                begin,
+                end,
+                primary,
+                origin,
+                run_id,
+            )
             for account, group, role, begin, end, primary, origin in self.plan.changes[
                 "memberships"
             ].creates
-        ]
-        if rows:
-            self.conn.execute(insert(TABLES["memberships"]), rows)
+        )
+        bulk.insert(self.conn, TABLES["memberships"], columns, rows)
 
     def create_links(self) -> None:
         """Insert guardian links."""
-        rows = [
-            {
-                "guardian_id": self.resolve("accounts", guardian),
-                "student_id": self.resolve("accounts", student),
-                "source_id": self.plan.source_id,
-                "created_run_id": self.run_id,
-            }
+        rows = (
+            (
+                self.resolve("accounts", guardian),
+                self.resolve("accounts", student),
+                self.plan.source_id,
+                self.run_id,
+            )
             for guardian, student in self.plan.changes["guardian_links"].creates
-        ]
-        if rows:
-            self.conn.execute(insert(TABLES["guardian_links"]), rows)
+        )
+        columns = ("guardian_id", "student_id", "source_id", "created_run_id")
+        bulk.insert(self.conn, TABLES["guardian_links"], columns, rows)
 
     def update(self, entity: str) -> None:
         """Apply field updates, grouped so each set of fields is one executemany."""

@@ -10,6 +10,7 @@ from gateway.sync.state import Snapshot
 from gateway.sync.tree import Tree
 from mapping.records import ENTITIES, Person, RowIssue, Severity
 from mapping.settings import SchoolSettings
+from mapping.usernames import Usernames
 
 
 class Context:
@@ -26,6 +27,11 @@ class Context:
         self.skipped_persons: set[str] = set()
         self.expiring: set[int] = set()
         self.ignored_removals = 0
+        self.usernames = Usernames(set(snapshot.usernames))
+        self._settings: dict[str, SchoolSettings] = {}
+        self.school_rules: dict[
+            tuple[frozenset[str], str], tuple[tuple[str, str] | None, bool]
+        ] = {}
         self._group_schools: dict[str, str] = {}
 
     def issue(
@@ -52,8 +58,9 @@ class Context:
 
     def settings(self, school: str) -> SchoolSettings:
         """The sync settings of a school by key (defaults for a new school)."""
-        school_id = self.school_id(school)
-        return self.settings_by_id(school_id)
+        if school not in self._settings:
+            self._settings[school] = self.settings_by_id(self.school_id(school))
+        return self._settings[school]
 
     def settings_by_id(self, school_id: int | None) -> SchoolSettings:
         """The sync settings of a stored school (defaults when none are stored)."""

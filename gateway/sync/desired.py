@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from sys import intern
 
 from mapping.records import (
     Entity,
@@ -17,6 +18,42 @@ from mapping.records import (
     Scope,
 )
 
+MembershipKey = tuple[str, str, str]
+
+
+class FeedMemberships:
+    """The feed's memberships by (person, group, role); a later statement about one wins.
+
+    A plain membership (not deleted, no dates, not primary) keeps only its line, and
+    keys are interned: at a million memberships this is what bounds a run's memory.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[MembershipKey, int | Membership] = {}
+        self.file = ""
+
+    def add(self, m: Membership) -> None:
+        """Remember one membership."""
+        key = (intern(m.person), intern(m.group), intern(m.role))
+        self.file = self.file or m.file
+        plain = not m.deleted and not m.primary and m.begin is None and m.end is None
+        if plain and m.line is not None and m.file == self.file:
+            self.rows[key] = m.line
+        else:
+            self.rows[key] = replace(m, person=key[0], group=key[1], role=key[2], key="")
+
+    def record(self, key: MembershipKey, entry: int | Membership) -> Membership:
+        """The membership a row stands for."""
+        if isinstance(entry, Membership):
+            return entry
+        return Membership(*key, line=entry, file=self.file)
+
+    def __iter__(self) -> Iterator[Membership]:
+        return (self.record(key, entry) for key, entry in self.rows.items())
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
 
 @dataclass
 class Desired:
@@ -25,7 +62,7 @@ class Desired:
     persons: dict[str, Person] = field(default_factory=dict)
     orgs: dict[str, Org] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
-    memberships: dict[tuple[str, str, str], Membership] = field(default_factory=dict)
+    memberships: FeedMemberships = field(default_factory=FeedMemberships)
     links: dict[tuple[str, str], GuardianLink] = field(default_factory=dict)
     scopes: set[Entity] = field(default_factory=set)
     issues: list[RowIssue] = field(default_factory=list)
@@ -57,8 +94,7 @@ def collect(stream: Iterable[Record | RowIssue]) -> Desired:
         if isinstance(item, RowIssue):
             desired.issues.append(item)
         elif isinstance(item, Membership):
-            # A later statement about the same membership wins (add, then remove).
-            desired.memberships[(item.person, item.group, item.role)] = item
+            desired.memberships.add(item)
         elif isinstance(item, GuardianLink):
             desired.links[(item.guardian, item.student)] = item
         elif isinstance(item, Scope):
@@ -68,7 +104,7 @@ def collect(stream: Iterable[Record | RowIssue]) -> Desired:
             entity, table = keyed[type(item)]
             first = table.get(item.key)
             if first is None:
-                table[item.key] = item  # type: ignore[assignment]
+                table[intern(item.key)] = item  # type: ignore[assignment]
             else:
                 desired.issues.append(_duplicate(entity, item, first))
     return desired

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.sync import plan_accounts, plan_members, plan_nodes
+from gateway.sync import plan_accounts, plan_links, plan_members, plan_nodes
 from gateway.sync.changes import Plan, Policy
 from gateway.sync.context import Context
 from gateway.sync.desired import Desired
@@ -17,7 +17,7 @@ def plan(desired: Desired, snapshot: Snapshot, policy: Policy) -> Plan:
     plan_nodes.plan_groups(ctx)
     plan_accounts.plan_accounts(ctx)
     plan_members.plan_memberships(ctx)
-    plan_members.plan_links(ctx)
+    plan_links.plan_links(ctx)
     ctx.summarise_blocked()
     ctx.plan.new_nodes.sort(key=_natural)
     return ctx.plan

@@ -9,9 +9,8 @@ from typing import Any
 from gateway.sync.changes import CREATE_COLUMNS, Ref
 from gateway.sync.context import Context
 from gateway.sync.state import StoredAccount
-from mapping.profiles import Profile
+from mapping.profiles import Category, Profile
 from mapping.records import Person
-from mapping.usernames import allocate
 
 STICKY = ("given_name", "family_name", "email")
 
@@ -20,7 +19,7 @@ STICKY = ("given_name", "family_name", "email")
 class Facts:
     """What the whole feed says about one person beyond the Person record."""
 
-    roles: list[str] = field(default_factory=list)
+    roles: dict[str, None] = field(default_factory=dict)  # an ordered set
     places: set[str] = field(default_factory=set)
     schools: set[str] = field(default_factory=set)
 
@@ -31,21 +30,26 @@ def _facts(ctx: Context) -> dict[str, Facts]:
     tree = ctx.tree
     for person in ctx.desired.persons.values():
         fact = facts[person.key]
-        fact.roles.extend(claim.role for claim in person.roles)
+        fact.roles.update(dict.fromkeys(claim.role for claim in person.roles))
         ctx.plan.roles.update({claim.role for claim in person.roles})
         fact.schools.update(tree.school(org) for org in person.orgs if org in tree)
-    for (person_key, group, role), membership in ctx.desired.memberships.items():
-        if membership.deleted:
+    places: dict[str, tuple[bool, str]] = {}  # group key → (is a placement, school)
+    roles = ctx.plan.roles
+    for (person_key, group, role), entry in ctx.desired.memberships.rows.items():
+        if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
             continue
+        place = places.get(group)
+        if place is None:
+            place = places[group] = (ctx.is_placement(group), ctx.group_school(group))
         fact = facts[person_key]
-        fact.roles.append(role)
-        ctx.plan.roles[role] += 1
-        if ctx.is_placement(group):
+        fact.roles[role] = None
+        roles[role] += 1
+        if place[0]:
             fact.places.add(group)
-        fact.schools.add(ctx.group_school(group))
+        fact.schools.add(place[1])
     for (guardian, student), link in ctx.desired.links.items():
         if not link.deleted:
-            facts[guardian].roles.append("guardian")
+            facts[guardian].roles["guardian"] = None
             facts[guardian].schools.update(facts[student].schools)
     for fact in facts.values():
         fact.schools.discard("")
@@ -71,15 +75,22 @@ def _profile(ctx: Context, person: Person, roles: list[str]) -> Profile | None:
     return profile
 
 
-def _blocked(ctx: Context, schools: set[str], profile: Profile) -> tuple[str, str] | None:
-    """The (school, setting) that stops this person, or None when some school syncs them."""
-    reasons = [
-        (school, ctx.settings(school).syncs(profile.category, ctx.policy.today))
-        for school in sorted(schools)
-    ]
-    if not reasons or any(not why for _, why in reasons):
-        return None
-    return reasons[0]
+Rules = tuple[tuple[str, str] | None, bool]
+
+
+def _rules(ctx: Context, schools: frozenset[str], category: Category) -> Rules:
+    """What a person's schools decide: the (school, setting) that stops them, if every school
+    does, and whether any school forces the register's e-mail. Worked out once per set."""
+    key = (schools, category)
+    if key not in ctx.school_rules:
+        reasons = [
+            (school, ctx.settings(school).syncs(category, ctx.policy.today))
+            for school in sorted(schools)
+        ]
+        blocked = None if not reasons or any(not why for _, why in reasons) else reasons[0]
+        forced = any(ctx.settings(s).forces_email(category) for s in schools)
+        ctx.school_rules[key] = (blocked, forced)
+    return ctx.school_rules[key]
 
 
 def _stored(ctx: Context, person: Person) -> tuple[StoredAccount | None, bool]:
@@ -122,7 +133,7 @@ USERNAME_FAILURES = {
 def _create(ctx: Context, person: Person, after: dict[str, Any]) -> None:
     """Plan a new account with a free username."""
     names = (person.given_name, person.family_name)
-    username, how = allocate(person.username, *names, ctx.policy.usernames, ctx.snapshot.usernames)
+    username, how = ctx.usernames.allocate(person.username, *names, ctx.policy.usernames)
     if username is None:
         message = USERNAME_FAILURES[how].format(sent=person.username)
         ctx.about(person, "error", f"username_{how}", message)
@@ -183,18 +194,18 @@ def _update(
         ctx.plan.changes["accounts"].unchanged += 1
 
 
-def _stored_schools(ctx: Context, stored: StoredAccount | None) -> set[str]:
+def _stored_schools(ctx: Context, stored: StoredAccount | None) -> frozenset[str]:
     """The keys of the schools a stored account belongs to."""
     if stored is None:
-        return set()
-    ids = ctx.snapshot.account_schools.get(stored.id, frozenset())
-    return {ctx.snapshot.nodes_by_id[i].key for i in ids if i in ctx.snapshot.nodes_by_id}
+        return frozenset()
+    ids = ctx.snapshot.schools_of(stored.id)
+    return frozenset(ctx.snapshot.nodes_by_id[i].key for i in ids if i in ctx.snapshot.nodes_by_id)
 
 
 def _may_expire(ctx: Context, stored: StoredAccount) -> bool:
     """Whether the schools of a stored account let this run expire it."""
     category = ctx.snapshot.profiles[stored.profile].category
-    return ctx.may_remove(ctx.snapshot.account_schools.get(stored.id, frozenset()), category)
+    return ctx.may_remove(ctx.snapshot.schools_of(stored.id), category)
 
 
 def _expire(ctx: Context, stored: StoredAccount) -> None:
@@ -209,6 +220,7 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
     """Plan one person's account."""
     stored, rekey = _stored(ctx, person)
     if person.deleted:
+        ctx.skip_person(person.key)  # the person's memberships and links go with them
         if stored and stored.status != "expired" and _may_expire(ctx, stored):
             if ctx.removal_allowed():
                 _expire(ctx, stored)
@@ -219,9 +231,9 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
     if stored and not fact.roles:
         profile: Profile | None = ctx.snapshot.profiles[stored.profile]
     else:
-        profile = _profile(ctx, person, fact.roles)
-    schools = fact.schools or _stored_schools(ctx, stored)
-    blocked = _blocked(ctx, schools, profile) if profile else None
+        profile = _profile(ctx, person, list(fact.roles))
+    schools = frozenset(fact.schools) or _stored_schools(ctx, stored)
+    blocked, forced = _rules(ctx, schools, profile.category) if profile else (None, False)
     if profile is None or blocked:
         ctx.skip_person(person.key)
         if blocked:
@@ -229,7 +241,6 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
         else:
             ctx.plan.changes["accounts"].skipped += 1
         return
-    forced = any(ctx.settings(s).forces_email(profile.category) for s in schools)
     after: dict[str, Any] = {
         "given_name": person.given_name,
         "family_name": person.family_name,
@@ -248,10 +259,11 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
 
 def _expire_missing(ctx: Context, seen: set[str]) -> None:
     """In a full snapshot, accounts the source no longer sends are expired."""
-    if "accounts" not in ctx.desired.scopes or not ctx.policy.removals:
+    if "accounts" not in ctx.desired.scopes:
         return
     for key, stored in ctx.snapshot.accounts.items():
-        if key not in seen and stored.status != "expired" and _may_expire(ctx, stored):
+        missing = key not in seen and stored.status != "expired"
+        if missing and _may_expire(ctx, stored) and ctx.removal_allowed():
             _expire(ctx, stored)
 
 

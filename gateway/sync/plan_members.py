@@ -1,9 +1,19 @@
-"""Plan memberships and guardian links."""
+"""Plan memberships: the feed's against those stored in the source's groups.
+
+At a million memberships the per-row work is a few dict lookups: what a group
+key resolves to, what a role word maps to and which settings apply are worked
+out once per group and role, and stored rows seen are marked in a bytearray.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
+from gateway.sync.desired import MembershipKey
 from gateway.sync.state import StoredGroup, StoredMembership
 from mapping.records import Membership
 
@@ -18,7 +28,20 @@ MEMBER_FLAGS: dict[tuple[str, bool], tuple[str, ...]] = {
 }
 
 
-def _account(ctx: Context, key: str) -> Ref | None:
+GROUP_FLAGS = {"class": "sync_classes", "subject": "sync_subjects", "course": "sync_subjects"}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a membership's group key resolves to, worked out once per key."""
+
+    ref: Ref | None
+    kind: str
+    school: str
+    why: str = ""  # "placement", "deleted", "off:<school>:<setting>" or "unknown" without a ref
+
+
+def account_ref(ctx: Context, key: str) -> Ref | None:
     """The account a person key refers to: planned, or stored when the feed is a delta."""
     ref = ctx.refs["accounts"].get(key)
     if ref is None and key not in ctx.skipped_persons and key not in ctx.desired.persons:
@@ -27,108 +50,198 @@ def _account(ctx: Context, key: str) -> Ref | None:
     return ref
 
 
-def _group_kind(ctx: Context, key: str) -> str:
-    """The kind of a membership's group: class, subject or course."""
-    group = ctx.desired.groups.get(key)
-    if group is not None:
-        return group.kind
+def _target(ctx: Context, key: str) -> Target:
+    """Resolve a group key: a group, a class node's group, a placement, or nothing."""
+    if ctx.is_placement(key):
+        return Target(None, "", "", "placement")
+    group, org = ctx.desired.groups.get(key), ctx.desired.orgs.get(key)
     stored = ctx.snapshot.groups.get(key)
-    return stored.kind if stored else "class"
+    kind = group.kind if group else (stored.kind if stored else "class")
+    ref = ctx.refs["groups"].get(key)
+    if ref is None and ((group and group.deleted) or (org and org.deleted)):
+        return Target(None, kind, "", "deleted")  # deleted before it was ever stored
+    if ref is not None:
+        return Target(ref, kind, ctx.group_school(key))
+    if not (group or stored or key in ctx.tree):
+        return Target(None, kind, "", "unknown")
+    # The group exists but its school's settings keep it out of this run.
+    school = ctx.group_school(key)
+    settings = ctx.settings(school)
+    flag = next(f for f in ("auto_sync", GROUP_FLAGS[kind]) if not getattr(settings, f))
+    return Target(None, kind, school, f"off:{school}:{flag}")
 
 
-def _off(ctx: Context, school: str | int | None, kind: str, student: bool) -> str:
-    """The first setting that stops this kind of membership at a school, or ""."""
-    settings = ctx.settings(school) if isinstance(school, str) else ctx.settings_by_id(school)
-    return next((f for f in MEMBER_FLAGS[(kind, student)] if not getattr(settings, f)), "")
+class _Planner:
+    """Plans the feed's memberships one by one, with caches per group, role and setting."""
 
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.changes = ctx.plan.changes["memberships"]
+        self.stored = ctx.snapshot.memberships
+        self.seen = bytearray(len(self.stored))
+        self.new: set[tuple[Ref, Ref, str]] = set()
+        self.targets: dict[str, Target] = {}
+        self.roles: dict[str, str | None] = {}
+        self.off: dict[tuple[str, str, bool], str] = {}
+        self.resolved: dict[tuple[str, str], tuple[Ref | None, str, str]] = {}
+        self.accounts = ctx.refs["accounts"]
+        self.in_deleted: Counter[str] = Counter()
 
-def _unresolved(ctx: Context, m: Membership, what: str, key: str) -> None:
-    """Report a membership naming a person or group that exists nowhere."""
-    ctx.plan.changes["memberships"].skipped += 1
-    ctx.issue(
-        "error",
-        "unresolved_reference",
-        "memberships",
-        m.key or f"{m.person}@{m.group}",
-        f"{what} {key!r} is not in the feed or the store; skipped",
-        m.line,
-        m.file,
-    )
+    def role(self, word: str) -> str | None:
+        """The hierarchy role a role word maps to (None: unmapped)."""
+        if word not in self.roles:
+            profile = self.ctx.snapshot.matcher.profile_for(word)
+            self.roles[word] = profile.hierarchy_role if profile else None
+        return self.roles[word]
 
+    def setting_off(self, target: Target, student: bool) -> str:
+        """The first setting that stops this kind of membership at the group's school."""
+        key = (target.school, target.kind, student)
+        if key not in self.off:
+            settings = self.ctx.settings(target.school)
+            flags = MEMBER_FLAGS[(target.kind, student)]
+            self.off[key] = next((f for f in flags if not getattr(settings, f)), "")
+        return self.off[key]
 
-def _resolve(ctx: Context, m: Membership) -> tuple[Ref, Ref, str] | None:
-    """Resolve a membership to (account, group, hierarchy role); None when it is skipped."""
-    changes = ctx.plan.changes["memberships"]
-    if ctx.is_placement(m.group):
-        return None  # a placement: the account's nodes carry it
-    account = _account(ctx, m.person)
-    if account is None:
-        if m.person in ctx.skipped_persons:
-            changes.skipped += 1
+    def plan(self, key: MembershipKey, entry: int | Membership) -> None:
+        """Plan one membership of the feed."""
+        person, group, word = key
+        resolved = self.resolved.get((group, word))
+        if resolved is None:
+            resolved = self.resolved[(group, word)] = self.resolve(group, word)
+        group_ref, role, problem = resolved
+        if problem:
+            return self.problem(key, entry, problem)
+        account = self.accounts.get(person)
+        if account is None:
+            account = account_ref(self.ctx, person)
+            if account is None:
+                why = "skipped" if person in self.ctx.skipped_persons else "no person"
+                return self.problem(key, entry, why)
+        if entry.__class__ is int:
+            self.plain((account, group_ref, role))  # type: ignore[arg-type]
         else:
-            _unresolved(ctx, m, "person", m.person)
-        return None
-    group = ctx.refs["groups"].get(m.group)
-    if group is None:
-        if m.group in ctx.snapshot.groups or m.group in ctx.desired.groups or m.group in ctx.tree:
-            changes.skipped += 1  # the group itself was skipped by a school setting
+            self.detailed((account, group_ref, role), entry)  # type: ignore[arg-type]
+
+    def resolve(self, group: str, word: str) -> tuple[Ref | None, str, str]:
+        """(group ref, hierarchy role, problem) for a group key and role word, worked out once."""
+        target = self.targets.get(group) or self.targets.setdefault(group, _target(self.ctx, group))
+        if target.ref is None:
+            return None, "", target.why
+        role = self.role(word)
+        if role is None:
+            return None, "", "unmapped"
+        off = self.setting_off(target, role == "student")
+        return target.ref, role, f"off:{target.school}:{off}" if off else ""
+
+    def problem(self, key: MembershipKey, entry: int | Membership, why: str) -> None:
+        """Skip a membership, counting it and saying why where there is something to say."""
+        if why == "placement":
+            return  # not a membership: the account's placements carry it
+        if why.startswith("off:"):
+            _, school, setting = why.split(":", 2)
+            return self.ctx.block("memberships", school, setting)
+        if why == "skipped":
+            self.changes.skipped += 1
+        elif why == "deleted":
+            self.changes.skipped += 1
+            self.in_deleted[key[1]] += 1
+        elif why == "unmapped":
+            self.fail(key, entry, "unmapped_role", f"role {key[2]!r} matches no profile")
         else:
-            _unresolved(ctx, m, "group", m.group)
+            what, name = ("group", key[1]) if why == "unknown" else ("person", key[0])
+            self.fail(
+                key,
+                entry,
+                "unresolved_reference",
+                f"{what} {name!r} is not in the feed or the store",
+            )
+
+    def plain(self, key: tuple[Ref, Ref, str]) -> None:
+        """An active membership with no dates: created, or unchanged when stored as such."""
+        position = self.find(key)
+        if position is None:
+            if key not in self.new:
+                self.new.add(key)
+                self.changes.creates.append((*key, None, None, None, "sync"))
+            else:
+                self.changes.unchanged += 1
+        elif self.seen[position]:
+            self.changes.unchanged += 1  # two feed roles mapping to one hierarchy role
+        else:
+            self.seen[position] = 1
+            self.compare(position, key, None, None, None)
+
+    def detailed(self, key: tuple[Ref, Ref, str], m: Membership) -> None:
+        """A membership with dates, a primary flag or a deletion."""
+        position = self.find(key)
+        if m.deleted:
+            if position is None or self.seen[position] or self.stored.at(position).origin != "sync":
+                self.changes.unchanged += 1
+            elif self.ctx.removal_allowed():
+                self.seen[position] = 1
+                self.remove(position, key)
+            return
+        if position is None:
+            if key not in self.new:
+                self.new.add(key)
+                self.changes.creates.append((*key, m.begin, m.end, m.primary or None, "sync"))
+            return
+        if not self.seen[position]:
+            self.seen[position] = 1
+            self.compare(position, key, m.begin, m.end, m.primary or None)
+
+    def find(self, key: tuple[Ref, Ref, str]) -> int | None:
+        """Where the membership is stored, if it is."""
+        account, group, role = key
+        if isinstance(account, int) and isinstance(group, int):
+            return self.stored.find(account, group, role)
         return None
-    profile = ctx.snapshot.matcher.profile_for(m.role)
-    if profile is None:
-        changes.skipped += 1
-        ctx.issue(
+
+    def compare(
+        self,
+        position: int,
+        key: tuple[Ref, Ref, str],
+        begin: date | None,
+        end: date | None,
+        primary: bool | None,
+    ) -> None:
+        """Update the dates and primary flag of a stored membership, or count it unchanged."""
+        stored = self.stored.at(position)
+        before = {"begin": stored.begin, "end": stored.end, "primary": stored.primary}
+        after = {"begin": begin, "end": end, "primary": primary}
+        diff = {f: (before[f], v) for f, v in after.items() if before[f] != v}
+        if diff:
+            self.changes.updates.append((stored.id, label(key), diff))
+        else:
+            self.changes.unchanged += 1
+
+    def remove(self, position: int, key: tuple[Ref, Ref, str]) -> None:
+        """Plan a stored membership's removal, keeping the row for a revert."""
+        stored = self.stored.at(position)
+        self.changes.removals.append((stored.id, label(key), "delete", before(key, stored)))
+
+    def fail(self, key: MembershipKey, entry: int | Membership, code: str, message: str) -> None:
+        """Skip a membership with an error naming where the feed sent it."""
+        self.changes.skipped += 1
+        m = self.ctx.desired.memberships.record(key, entry)
+        self.ctx.issue(
             "error",
-            "unmapped_role",
+            code,
             "memberships",
-            m.key or f"{m.person}@{m.group}",
-            f"role {m.role!r} matches no profile; skipped",
+            f"{m.person}@{m.group}",
+            f"{message}; skipped",
             m.line,
             m.file,
         )
-        return None
-    school = ctx.group_school(m.group)
-    off = _off(ctx, school, _group_kind(ctx, m.group), profile.hierarchy_role == "student")
-    if off:
-        ctx.block("memberships", school, off)
-        return None
-    return account, group, profile.hierarchy_role
 
 
-def _plan_one(ctx: Context, m: Membership, key: tuple[Ref, Ref, str], wanted: set[object]) -> None:
-    """Create, update, remove or count one resolved membership."""
-    changes = ctx.plan.changes["memberships"]
-    stored = ctx.snapshot.memberships.get(key)  # type: ignore[arg-type]
-    if m.deleted:
-        if stored and stored.origin == "sync" and key not in wanted:
-            if ctx.removal_allowed():
-                changes.removals.append((stored.id, _label(key), "delete", _before(key, stored)))
-        else:
-            changes.unchanged += 1
-        return
-    if key in wanted:
-        changes.unchanged += 1  # two feed roles mapping to one hierarchy role
-        return
-    wanted.add(key)
-    after = {"begin": m.begin, "end": m.end, "primary": m.primary}
-    if stored is None:
-        changes.creates.append((*key, m.begin, m.end, m.primary, "sync"))
-        return
-    before = {"begin": stored.begin, "end": stored.end, "primary": stored.primary}
-    diff = {f: (before[f], v) for f, v in after.items() if before[f] != v}
-    if diff:
-        changes.updates.append((stored.id, _label(key), diff))
-    else:
-        changes.unchanged += 1
-
-
-def _label(key: tuple[Ref, Ref, str]) -> str:
+def label(key: tuple[Ref, Ref, str]) -> str:
     """A membership's key in the change log: account/group/role."""
     return f"{key[0]}/{key[1]}/{key[2]}"
 
 
-def _before(key: tuple[Ref, Ref, str], stored: StoredMembership) -> dict[str, object]:
+def before(key: tuple[Ref, Ref, str], stored: StoredMembership) -> dict[str, object]:
     """A membership row as it was, so a revert can put it back."""
     return {
         "account_id": key[0],
@@ -143,95 +256,56 @@ def _before(key: tuple[Ref, Ref, str], stored: StoredMembership) -> dict[str, ob
 
 def plan_memberships(ctx: Context) -> None:
     """Plan the feed's memberships, then the removals safe removal allows."""
-    wanted: set[object] = set()
-    for membership in ctx.desired.memberships.values():
-        key = _resolve(ctx, membership)
-        if key is not None:
-            _plan_one(ctx, membership, key, wanted)
-    _remove_stale(ctx, wanted)
+    planner = _Planner(ctx)
+    for key, entry in ctx.desired.memberships.rows.items():
+        planner.plan(key, entry)
+    file = ctx.desired.memberships.file
+    for group, count in planner.in_deleted.items():
+        message = f"{count} memberships of {group!r} skipped: the feed deletes the group"
+        ctx.issue("info", "group_deleted", "memberships", group, message, file=file)
+    _remove_stale(ctx, planner)
 
 
-def _remove_stale(ctx: Context, wanted: set[object]) -> None:
+def _remove_stale(ctx: Context, planner: _Planner) -> None:
     """Remove sync memberships of expiring accounts, and in a full snapshot the missing ones."""
-    full = "memberships" in ctx.desired.scopes and ctx.policy.removals
+    full = "memberships" in ctx.desired.scopes
+    if not full and not ctx.expiring:
+        return
     groups = {g.id: g for g in ctx.snapshot.groups.values()}
-    removals = ctx.plan.changes["memberships"].removals
-    for key, stored in ctx.snapshot.memberships.items():
-        if key in wanted:
+    for position, was_seen in enumerate(planner.seen):
+        if was_seen:
             continue
-        reason = _stale(ctx, key, stored, groups[key[1]], full)
-        if reason:
-            removals.append((stored.id, _label(key), "delete", _before(key, stored)))
-            if reason == "manual":
-                ctx.issue(
-                    "info",
-                    "manual_member_removed",
-                    "memberships",
-                    _label(key),
-                    "manually added member removed: allow_manual_members is off",
-                )
+        key = planner.stored.key_at(position)
+        stored = planner.stored.at(position)
+        reason = _stale(ctx, planner, key, stored, full, groups[key[1]])
+        if not reason or not ctx.removal_allowed():
+            continue
+        planner.remove(position, key)
+        if reason == "manual":
+            ctx.issue(
+                "info",
+                "manual_member_removed",
+                "memberships",
+                label(key),
+                "manually added member removed: allow_manual_members is off",
+            )
 
 
 def _stale(
     ctx: Context,
+    planner: _Planner,
     key: tuple[int, int, str],
     stored: StoredMembership,
-    group: StoredGroup,
     full: bool,
+    group: StoredGroup,
 ) -> str:
     """Why a stored membership the feed did not name should go ("" to keep it)."""
     if stored.origin == "sync" and key[0] in ctx.expiring:
         return "expired"
-    if not full or _off(ctx, group.school_id, group.kind, key[2] == "student"):
+    school = ctx.snapshot.nodes_by_id.get(group.school_id or 0)
+    target = Target(group.id, group.kind, school.key if school else "")
+    if not full or planner.setting_off(target, key[2] == "student"):
         return ""
     if stored.origin == "sync":
         return "missing"
     return "" if ctx.settings_by_id(group.school_id).allow_manual_members else "manual"
-
-
-def plan_links(ctx: Context) -> None:
-    """Plan guardian links; links of expiring accounts and, in a full snapshot, missing ones go."""
-    changes = ctx.plan.changes["guardian_links"]
-    wanted: set[tuple[Ref, Ref]] = set()
-    for (guardian_key, student_key), link in ctx.desired.links.items():
-        guardian, student = _account(ctx, guardian_key), _account(ctx, student_key)
-        if guardian is None or student is None:
-            changes.skipped += 1
-            if guardian_key not in ctx.skipped_persons and student_key not in ctx.skipped_persons:
-                missing = guardian_key if guardian is None else student_key
-                ctx.issue(
-                    "error",
-                    "unresolved_reference",
-                    "guardian_links",
-                    missing,
-                    f"person {missing!r} is not in the feed or the store; link skipped",
-                    link.line,
-                    link.file,
-                )
-        elif not link.deleted:
-            wanted.add((guardian, student))
-            if (guardian, student) in ctx.snapshot.links:
-                changes.unchanged += 1
-            else:
-                changes.creates.append((guardian, student))
-    full = "guardian_links" in ctx.desired.scopes and ctx.policy.removals
-    deleted = {_ids(ctx, g, s) for (g, s), link in ctx.desired.links.items() if link.deleted}
-    if deleted and not ctx.removal_allowed():
-        deleted = set()
-    for (guardian, student), link_id in ctx.snapshot.links.items():
-        pair = (guardian, student)
-        gone = guardian in ctx.expiring or student in ctx.expiring or pair in deleted
-        if pair not in wanted and (gone or full):
-            changes.removals.append(
-                (
-                    link_id,
-                    f"{guardian}>{student}",
-                    "delete",
-                    {"guardian_id": guardian, "student_id": student},
-                )
-            )
-
-
-def _ids(ctx: Context, guardian_key: str, student_key: str) -> tuple[Ref | None, Ref | None]:
-    """A link's pair of account refs."""
-    return _account(ctx, guardian_key), _account(ctx, student_key)

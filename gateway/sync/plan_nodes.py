@@ -102,7 +102,7 @@ def plan_nodes(ctx: Context) -> None:
 
 def _inactivate_missing_nodes(ctx: Context) -> None:
     """In a full snapshot, nodes the feed no longer sends become inactive."""
-    if "nodes" not in ctx.desired.scopes or not ctx.policy.removals:
+    if "nodes" not in ctx.desired.scopes:
         return
     for key, node in ctx.snapshot.nodes.items():
         if key in ctx.desired.orgs or node.status != "active":
@@ -220,8 +220,6 @@ def plan_groups(ctx: Context) -> None:
 
 def _inactivate_missing_groups(ctx: Context) -> None:
     """In a full snapshot, groups the feed no longer sends become inactive."""
-    if not ctx.policy.removals:
-        return
     classes = {k for k, o in ctx.desired.orgs.items() if o.kind == "class"}
     for key, group in ctx.snapshot.groups.items():
         full = "nodes" if group.kind == "class" else "groups"

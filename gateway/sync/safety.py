@@ -16,7 +16,7 @@ def _account_totals(snapshot: Snapshot) -> Counter[int]:
     totals: Counter[int] = Counter()
     for account in snapshot.accounts.values():
         if account.status != "expired":
-            totals.update(snapshot.account_schools.get(account.id) or (NO_SCHOOL,))
+            totals.update(snapshot.schools_of(account.id) or (NO_SCHOOL,))
     return totals
 
 
@@ -31,7 +31,7 @@ def _removing(plan: Plan, snapshot: Snapshot) -> dict[str, Counter[int]]:
     """How many accounts and memberships the plan would take away, per school."""
     accounts: Counter[int] = Counter()
     for account_id, _, _, _ in plan.changes["accounts"].removals:
-        accounts.update(snapshot.account_schools.get(account_id) or (NO_SCHOOL,))
+        accounts.update(snapshot.schools_of(account_id) or (NO_SCHOOL,))
     _, group_school = _membership_totals(snapshot)
     memberships: Counter[int] = Counter(
         group_school.get(before["group_id"], NO_SCHOOL)

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from mapping.usernames import allocate, candidates, transliterate, username_key
+from mapping.usernames import Usernames, candidates, transliterate, username_key
 
 
 @pytest.mark.parametrize(
@@ -52,18 +52,24 @@ def test_short_names_skip_a_repeat() -> None:
 
 def test_generation_walks_past_taken_names_case_insensitively() -> None:
     taken = {"masc", "MARSCH".casefold()}
-    assert allocate(None, "Maria", "Schneider", "generate-if-taken", taken) == (
+    assert Usernames(taken).allocate(None, "Maria", "Schneider", "generate-if-taken") == (
         "MaSc2",
         "generated",
     )
     assert "masc2" in taken
-    assert allocate(None, "Marius", "Schulz", "generate-if-taken", taken) == ("MaSc3", "generated")
+    assert Usernames(taken).allocate(None, "Marius", "Schulz", "generate-if-taken") == (
+        "MaSc3",
+        "generated",
+    )
 
 
 def test_sent_username_kept_when_free_generated_when_taken() -> None:
     taken: set[str] = set()
-    assert allocate("maria", "Maria", "Schneider", "generate-if-taken", taken) == ("maria", "kept")
-    assert allocate("MARIA", "Maria", "Schneider", "generate-if-taken", taken) == (
+    assert Usernames(taken).allocate("maria", "Maria", "Schneider", "generate-if-taken") == (
+        "maria",
+        "kept",
+    )
+    assert Usernames(taken).allocate("MARIA", "Maria", "Schneider", "generate-if-taken") == (
         "MaSc",
         "generated",
     )
@@ -71,13 +77,23 @@ def test_sent_username_kept_when_free_generated_when_taken() -> None:
 
 def test_keep_mode_never_generates() -> None:
     taken = {username_key("Maria")}
-    assert allocate("maria", "Maria", "Schneider", "keep", taken) == (None, "taken")
-    assert allocate(None, "Maria", "Schneider", "keep", taken) == (None, "missing")
+    assert Usernames(taken).allocate("maria", "Maria", "Schneider", "keep") == (None, "taken")
+    assert Usernames(taken).allocate(None, "Maria", "Schneider", "keep") == (None, "missing")
 
 
 def test_generate_mode_ignores_the_sent_username() -> None:
-    assert allocate("maria", "Maria", "Schneider", "generate", set()) == ("MaSc", "generated")
+    assert Usernames(set()).allocate("maria", "Maria", "Schneider", "generate") == (
+        "MaSc",
+        "generated",
+    )
 
 
 def test_names_without_letters_cannot_be_generated() -> None:
-    assert allocate(None, "123", "456", "generate", set()) == (None, "ungeneratable")
+    assert Usernames(set()).allocate(None, "123", "456", "generate") == (None, "ungeneratable")
+
+
+def test_a_series_continues_where_it_got_to_and_skips_taken_numbers() -> None:
+    usernames = Usernames({"masc3"})
+    got = [usernames.allocate(None, "Maria", "Schneider", "generate")[0] for _ in range(5)]
+    assert got == ["MaSc", "MarSch", "MaSc2", "MaSc4", "MaSc5"]
+    assert usernames.allocate(None, "Mari", "Schulz", "generate") == ("MaSc6", "generated")

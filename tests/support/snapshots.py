@@ -12,7 +12,6 @@ from gateway.sync.state import (
     Snapshot,
     StoredAccount,
     StoredGroup,
-    StoredMembership,
     StoredNode,
 )
 from mapping.profiles import DEFAULT_PROFILES, RoleMatcher, role_key
@@ -83,20 +82,12 @@ class Store:
         )
         self.snapshot.accounts[key] = account
         self.snapshot.usernames.add(username.casefold())
-        schools = {self.snapshot.school_of_node(n) for n in node_ids} - {None}
-        self.snapshot.account_schools[account.id] = frozenset(s for s in schools if s)
         return account.id
 
     def member(self, account: int, group: int, role: str = "student", origin: str = "sync") -> int:
         """Store a membership; return its id."""
         membership_id = next(self._ids)
-        self.snapshot.memberships[(account, group, role)] = StoredMembership(
-            membership_id, origin, None, None, None
-        )
-        school = next(g.school_id for g in self.snapshot.groups.values() if g.id == group)
-        if school:
-            current = self.snapshot.account_schools.get(account, frozenset())
-            self.snapshot.account_schools[account] = current | {school}
+        self.snapshot.memberships.add(account, group, role, membership_id, origin)
         return membership_id
 
     def plan(self, *records: Record | RowIssue, **policy: object) -> Plan:

@@ -1,0 +1,67 @@
+"""Bulk inserts at the driver: executemany of tuples on SQLite, COPY on PostgreSQL.
+
+At a million rows, SQLAlchemy's per-row parameter handling costs more than the
+database does; rows here go to the driver as plain tuples, in bounded chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+CHUNK = 10_000
+Row = tuple[Any, ...]
+
+
+def _chunks(rows: Iterable[Row]) -> Iterator[list[Row]]:
+    """Consecutive lists of at most CHUNK rows."""
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Row]) -> None:
+    """Insert rows (tuples in ``columns`` order) in the connection's transaction."""
+    dbapi: Any = conn.connection.dbapi_connection
+    cursor = dbapi.cursor()
+    names = ", ".join(columns)
+    try:
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+            for chunk in _chunks(rows):
+                cursor.executemany(sql, chunk)
+    finally:
+        cursor.close()
+
+
+def ids_by_key(
+    conn: Connection, table: Table, source_id: int | None, keys: set[str]
+) -> dict[str, int]:
+    """The ids rows of a source got, for the given sync keys."""
+    query = select(table.c.id, table.c.sync_key).where(table.c.source_id == source_id)
+    return {key: row_id for row_id, key in conn.execute(query) if key in keys}
+
+
+def select_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+    """Stream the rows of a query as plain tuples (``?`` placeholders on every database)."""
+    dbapi: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        # A server-side cursor: a million rows stream in batches, not all at once.
+        cursor = dbapi.cursor(name="rostergate_rows")
+        cursor.itersize = CHUNK
+        sql = sql.replace("?", "%s")
+    else:
+        cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, params)
+        yield from cursor
+    finally:
+        cursor.close()

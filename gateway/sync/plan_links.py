@@ -1,0 +1,52 @@
+"""Plan guardian links: the feed's against those the source made."""
+
+from __future__ import annotations
+
+from gateway.sync.changes import Ref
+from gateway.sync.context import Context
+from gateway.sync.plan_members import account_ref
+
+
+def plan_links(ctx: Context) -> None:
+    """Plan guardian links; links of expiring accounts and, in a full snapshot, missing ones go."""
+    changes = ctx.plan.changes["guardian_links"]
+    wanted: set[tuple[Ref, Ref]] = set()
+    deleted: set[tuple[Ref, Ref]] = set()
+    for (guardian_key, student_key), link in ctx.desired.links.items():
+        guardian, student = account_ref(ctx, guardian_key), account_ref(ctx, student_key)
+        if guardian is None or student is None:
+            changes.skipped += 1
+            if guardian_key not in ctx.skipped_persons and student_key not in ctx.skipped_persons:
+                missing = guardian_key if guardian is None else student_key
+                ctx.issue(
+                    "error",
+                    "unresolved_reference",
+                    "guardian_links",
+                    missing,
+                    f"person {missing!r} is not in the feed or the store; link skipped",
+                    link.line,
+                    link.file,
+                )
+        elif link.deleted:
+            deleted.add((guardian, student))
+        else:
+            wanted.add((guardian, student))
+            if (guardian, student) in ctx.snapshot.links:
+                changes.unchanged += 1
+            else:
+                changes.creates.append((guardian, student))
+    _remove_links(ctx, wanted, deleted)
+
+
+def _remove_links(
+    ctx: Context, wanted: set[tuple[Ref, Ref]], deleted: set[tuple[Ref, Ref]]
+) -> None:
+    """Links of expiring accounts go; so do deleted ones, and in a full snapshot missing ones."""
+    full = "guardian_links" in ctx.desired.scopes
+    for (guardian, student), link_id in ctx.snapshot.links.items():
+        pair = (guardian, student)
+        gone = guardian in ctx.expiring or student in ctx.expiring or pair in deleted
+        if pair not in wanted and (gone or full) and ctx.removal_allowed():
+            before = {"guardian_id": guardian, "student_id": student}
+            changes_row = (link_id, f"{guardian}>{student}", "delete", before)
+            ctx.plan.changes["guardian_links"].removals.append(changes_row)
