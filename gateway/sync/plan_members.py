@@ -79,13 +79,17 @@ class _Planner:
         self.changes = ctx.plan.changes["memberships"]
         self.stored = ctx.snapshot.memberships
         self.seen = bytearray(len(self.stored))
-        self.new: set[tuple[Ref, Ref, str]] = set()
         self.targets: dict[str, Target] = {}
         self.roles: dict[str, str | None] = {}
         self.off: dict[tuple[str, str, bool], str] = {}
         self.resolved: dict[tuple[str, str], tuple[Ref | None, str, str]] = {}
         self.accounts = ctx.refs["accounts"]
         self.in_deleted: Counter[str] = Counter()
+        # Only when two of the feed's role words map to one hierarchy role (IMS 01 and 04
+        # are both student) can two rows be one membership; only then is a set kept.
+        self.new: set[tuple[Ref, Ref, str]] = set()
+        mapped = [self.role(word) for word in {key[2] for key in ctx.desired.memberships.rows}]
+        self.words_share_a_role = len(mapped) != len(set(mapped))
 
     def role(self, word: str) -> str | None:
         """The hierarchy role a role word maps to (None: unmapped)."""
@@ -161,8 +165,7 @@ class _Planner:
         """An active membership with no dates: created, or unchanged when stored as such."""
         position = self.find(key)
         if position is None:
-            if key not in self.new:
-                self.new.add(key)
+            if self.first_time(key):
                 self.changes.creates.append((*key, None, None, None, "sync"))
             else:
                 self.changes.unchanged += 1
@@ -171,6 +174,15 @@ class _Planner:
         else:
             self.seen[position] = 1
             self.compare(position, key, None, None, None)
+
+    def first_time(self, key: tuple[Ref, Ref, str]) -> bool:
+        """Whether a new membership is planned for the first time in this run."""
+        if not self.words_share_a_role:
+            return True  # each row of the feed is a different membership
+        if key in self.new:
+            return False
+        self.new.add(key)
+        return True
 
     def detailed(self, key: tuple[Ref, Ref, str], m: Membership) -> None:
         """A membership with dates, a primary flag or a deletion."""
@@ -183,11 +195,14 @@ class _Planner:
                 self.remove(position, key)
             return
         if position is None:
-            if key not in self.new:
-                self.new.add(key)
+            if self.first_time(key):
                 self.changes.creates.append((*key, m.begin, m.end, m.primary or None, "sync"))
+            else:
+                self.changes.unchanged += 1
             return
-        if not self.seen[position]:
+        if self.seen[position]:
+            self.changes.unchanged += 1  # two feed roles mapping to one hierarchy role
+        else:
             self.seen[position] = 1
             self.compare(position, key, m.begin, m.end, m.primary or None)
 

@@ -182,3 +182,13 @@ def test_no_removals_when_the_policy_forbids_them() -> None:
     store.account("2", "Ola", "Dahl", nodes=("Nordby skole",))
     plan = store.plan(maria(), Scope("accounts"), removals=False)
     assert plan.changes["accounts"].removals == []
+
+
+def test_two_role_words_for_one_hierarchy_role_are_one_membership() -> None:
+    records = [Org("N", "N", "school"), Org("N/8A", "8A", "class", "N"), maria(orgs=("N",))]
+    records += [Membership("1", "N/8A", "01"), Membership("1", "N/8A", "04")]  # both student
+    plan = Store().plan(*records)
+    assert plan.changes["memberships"].creates == [
+        ("1", "N/8A", "student", None, None, None, "sync")
+    ]
+    assert plan.counts()["memberships"]["unchanged"] == 1
