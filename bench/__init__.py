@@ -1,0 +1,1 @@
+"""The benchmark: a deterministic feed generator, and the imports `rostergate bench` measures."""

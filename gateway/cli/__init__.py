@@ -9,13 +9,13 @@ import sys
 from collections.abc import Sequence
 
 from gateway import config as configuration
-from gateway.cli import listing, local, policy, runs, serve
+from gateway.cli import bench, listing, local, policy, runs, serve
 from gateway.cli.app import App
 from gateway.errors import ConflictError, NotFound, RuleError, UsageError
 from mapping.records import FeedError
 from mapping.settings import SettingError
 
-COMMANDS = (runs, listing, policy, local, serve)
+COMMANDS = (runs, listing, policy, local, serve, bench)
 
 
 def parser() -> argparse.ArgumentParser:
