@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -38,14 +38,15 @@ class ReadOptions:
     file: str = ""
 
 
+# Whitespace and invisible characters (BOMs, zero-width spaces, controls) a cell may carry.
+INVISIBLE = "".join(
+    c for c in map(chr, range(0x10000)) if c.isspace() or unicodedata.category(c) in ("Cf", "Cc")
+)
+
+
 def _clean(value: str) -> str:
-    """Trim whitespace and invisible characters (BOMs, zero-width spaces) from a cell."""
-    text = value.strip()
-    while text and unicodedata.category(text[0]) in ("Cf", "Cc", "Zs"):
-        text = text[1:].strip()
-    while text and unicodedata.category(text[-1]) in ("Cf", "Cc", "Zs"):
-        text = text[:-1].strip()
-    return text
+    """Trim whitespace and invisible characters from a cell."""
+    return value.strip(INVISIBLE)
 
 
 def _header(cells: list[str], options: ReadOptions) -> tuple[dict[int, str], list[RowIssue]]:
@@ -92,10 +93,13 @@ def _header(cells: list[str], options: ReadOptions) -> tuple[dict[int, str], lis
 class _Rows:
     """Turns rows into records, remembering nodes and guardians already yielded."""
 
-    def __init__(self, options: ReadOptions) -> None:
+    def __init__(self, options: ReadOptions, fields: Iterable[str]) -> None:
         self.options = options
         self.nodes: set[str] = set()
         self.guardians: set[str] = set()
+        self.seen_places: set[tuple[str, str | None, str | None]] = set()
+        # Which guardian numbers the header has columns for: "guardian1.email" → 1.
+        self.guardian_numbers = sorted({int(f[8]) for f in fields if f.startswith("guardian")})
 
     def issue(self, line: int, key: str, message: str, code: str = "missing_field") -> RowIssue:
         """An error for this row."""
@@ -104,6 +108,9 @@ class _Rows:
     def nodes_for(self, row: Row, line: int) -> Iterator[Org]:
         """The school, year and class nodes of a row (each yielded once)."""
         school = row.get("school") or self.options.school
+        if (school, row.get("year"), row.get("class")) in self.seen_places:
+            return
+        self.seen_places.add((school, row.get("year"), row.get("class")))
         parts = [(school, "school"), (row.get("year", ""), "year"), (row.get("class", ""), "class")]
         key = ""
         for name, kind in parts:
@@ -161,10 +168,12 @@ class _Rows:
 
     def guardians_for(self, row: Row, student: str, line: int) -> Iterator[Record | RowIssue]:
         """Guardian accounts (once each) and their links to this student."""
-        for n in (1, 2):
+        for n in self.guardian_numbers:
             prefix = f"guardian{n}."
+            key = row.get(f"{prefix}sync_key", "")
+            if not key:
+                continue
             guardian = {k.removeprefix(prefix): v for k, v in row.items() if k.startswith(prefix)}
-            key = guardian.get("sync_key", "")
             if not key:
                 continue
             if key not in self.guardians:
@@ -201,11 +210,13 @@ def read(stream: BinaryIO, options: ReadOptions) -> Iterator[Record | RowIssue]:
     reader = csv.reader(_chain(first, lines), delimiter=delimiter)
     fields, issues = _header(next(reader), options)
     yield from issues
-    rows = _Rows(options)
+    rows = _Rows(options, fields.values())
+    columns = list(fields.items())
     for cells in reader:
         line = reader.line_num
-        values = {fields[i]: _clean(c) for i, c in enumerate(cells) if i in fields}
-        if not any(_clean(c) for c in cells):
+        width = len(cells)
+        values = {field: cells[i].strip(INVISIBLE) for i, field in columns if i < width}
+        if not values.get("sync_key") and not any(c.strip(INVISIBLE) for c in cells):
             yield RowIssue("info", "blank_line", "blank line skipped", line=line, file=options.file)
             continue
         yield from rows.records(values, line)

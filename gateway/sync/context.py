@@ -8,6 +8,7 @@ from gateway.sync.changes import Plan, Policy, Ref
 from gateway.sync.desired import Desired
 from gateway.sync.state import Snapshot
 from gateway.sync.tree import Tree
+from mapping.profiles import Profile
 from mapping.records import ENTITIES, Person, RowIssue, Severity
 from mapping.settings import SchoolSettings
 from mapping.usernames import Usernames
@@ -29,6 +30,9 @@ class Context:
         self.ignored_removals = 0
         self.usernames = Usernames(set(snapshot.usernames))
         self._settings: dict[str, SchoolSettings] = {}
+        self.matched_roles: dict[
+            tuple[str, ...], tuple[Profile | None, list[str], list[Profile]]
+        ] = {}
         self.school_rules: dict[
             tuple[frozenset[str], str], tuple[tuple[str, str] | None, bool]
         ] = {}

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.sync.changes import CREATE_COLUMNS, Ref
+from gateway.sync.changes import Ref
 from gateway.sync.context import Context
 from gateway.sync.state import StoredAccount
 from mapping.profiles import Category, Profile
@@ -27,14 +27,17 @@ class Facts:
 def _facts(ctx: Context) -> dict[str, Facts]:
     """Gather each person's roles, placements and schools from the whole feed."""
     facts: dict[str, Facts] = defaultdict(Facts)
-    tree = ctx.tree
-    for person in ctx.desired.persons.values():
-        fact = facts[person.key]
-        fact.roles.update(dict.fromkeys(claim.role for claim in person.roles))
-        ctx.plan.roles.update({claim.role for claim in person.roles})
-        fact.schools.update(tree.school(org) for org in person.orgs if org in tree)
+    tree, roles = ctx.tree, ctx.plan.roles
+    schools: dict[tuple[str, ...], set[str]] = {}  # org keys → their schools; orgs repeat
+    for key, person in ctx.desired.persons.items():
+        words = {claim.role: None for claim in person.roles}
+        for word in words:
+            roles[word] += 1
+        at = schools.get(person.orgs)
+        if at is None:
+            at = schools[person.orgs] = {tree.school(org) for org in person.orgs if org in tree}
+        facts[key] = Facts(words, set(), set(at))
     places: dict[str, tuple[bool, str]] = {}  # group key → (is a placement, school)
-    roles = ctx.plan.roles
     for (person_key, group, role), entry in ctx.desired.memberships.rows.items():
         if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
             continue
@@ -56,9 +59,13 @@ def _facts(ctx: Context) -> dict[str, Facts]:
     return facts
 
 
-def _profile(ctx: Context, person: Person, roles: list[str]) -> Profile | None:
+def _profile(ctx: Context, person: Person, roles: tuple[str, ...]) -> Profile | None:
     """Match the person's roles against the profiles; report what matching decided."""
-    profile, unmapped, matched = ctx.snapshot.matcher.resolve(roles)
+    if roles not in ctx.matched_roles:  # most people share a handful of role sets
+        ctx.matched_roles[roles] = ctx.snapshot.matcher.resolve(roles)
+    profile, unmapped, matched = ctx.matched_roles[roles]
+    if profile is not None and not unmapped and len(matched) == 1:
+        return profile
     words = ", ".join(repr(r) for r in unmapped)
     if not roles:
         ctx.about(person, "error", "no_role", "no role given; skipped")
@@ -105,6 +112,10 @@ def _stored(ctx: Context, person: Person) -> tuple[StoredAccount | None, bool]:
 
 def _node_refs(ctx: Context, person: Person, places: set[str]) -> tuple[Ref, ...]:
     """The nodes the person is placed at, as refs; unknown orgs are reported."""
+    if len(person.orgs) == 1 and not places:
+        ref = ctx.refs["nodes"].get(person.orgs[0])
+        if ref is not None:
+            return (ref,)
     refs: list[Ref] = []
     for org in (*person.orgs, *sorted(places)):
         ref = ctx.refs["nodes"].get(org)
@@ -143,8 +154,7 @@ def _create(ctx: Context, person: Person, after: dict[str, Any]) -> None:
     if how == "generated" and person.username:
         message = f"username {person.username!r} is taken; generated {username!r}"
         ctx.about(person, "info", "username_generated", message)
-    row = {"key": person.key, "username": username, **after}
-    ctx.plan.changes["accounts"].creates.append(tuple(row[c] for c in CREATE_COLUMNS["accounts"]))
+    ctx.plan.changes["accounts"].creates.append((person.key, username, *after.values()))
     ctx.refs["accounts"][person.key] = person.key
 
 
@@ -231,7 +241,7 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
     if stored and not fact.roles:
         profile: Profile | None = ctx.snapshot.profiles[stored.profile]
     else:
-        profile = _profile(ctx, person, list(fact.roles))
+        profile = _profile(ctx, person, tuple(fact.roles))
     schools = frozenset(fact.schools) or _stored_schools(ctx, stored)
     blocked, forced = _rules(ctx, schools, profile.category) if profile else (None, False)
     if profile is None or blocked:
@@ -241,7 +251,7 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
         else:
             ctx.plan.changes["accounts"].skipped += 1
         return
-    after: dict[str, Any] = {
+    after: dict[str, Any] = {  # in CREATE_COLUMNS order: a create is (key, username, *after)
         "given_name": person.given_name,
         "family_name": person.family_name,
         "email": person.email if person.email is not None else (stored.email if stored else ""),
