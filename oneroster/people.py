@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from mapping.records import GuardianLink, Person, Record, RoleClaim, RowIssue
 from oneroster.columns import ROLE_TYPES
@@ -47,13 +47,30 @@ def _claims_11(state: State, row: Row) -> tuple[tuple[RoleClaim, ...], tuple[str
     word, orgs = role_word(row, "role"), row.items("orgSourcedIds")
     for org in orgs:
         state.check(row, "orgs", org, "org")
-    return tuple(RoleClaim(word, org) for org in orgs) or (RoleClaim(word),), orgs
+    return roles_11(word, orgs), orgs
+
+
+def roles_11(word: str, orgs: tuple[str, ...]) -> tuple[RoleClaim, ...]:
+    """1.1: the claims of one role word at each of the user's orgs (or at none)."""
+    return tuple(RoleClaim(word, org) for org in orgs) or (RoleClaim(word),)
+
+
+def live_roles(held: Iterable[Claim]) -> list[Claim]:
+    """The live roles of a user's roles.csv rows, primary first."""
+    live = [c for c in held if not c.deleted]
+    live.sort(key=lambda c: not c.primary)
+    return live
+
+
+def roles_12(live: list[Claim], primary: str) -> tuple[tuple[RoleClaim, ...], tuple[str, ...]]:
+    """1.2: the claims of a user's live roles, and its orgs (the primary org first)."""
+    orgs = tuple(o for o in dict.fromkeys([primary, *(c.org for c in live)]) if o)
+    return tuple(dict.fromkeys(RoleClaim(c.role, c.org) for c in live)), orgs
 
 
 def _claims_12(state: State, row: Row) -> tuple[tuple[RoleClaim, ...], tuple[str, ...]]:
     """1.2: the user's live roles from roles.csv, primary first."""
-    live = [c for c in state.claims.pop(row.key, []) if not c.deleted]
-    live.sort(key=lambda c: not c.primary)
+    live = live_roles(state.claims.pop(row.key, []))
     if state.modes.get("roles") == "bulk":
         primaries = sum(c.primary for c in live)
         if not live:
@@ -66,8 +83,7 @@ def _claims_12(state: State, row: Row) -> tuple[tuple[RoleClaim, ...], tuple[str
             )
     primary = row.text("primaryOrgSourcedId")
     state.check(row, "orgs", primary, "primary org")
-    orgs = tuple(o for o in dict.fromkeys([primary, *(c.org for c in live)]) if o)
-    return tuple(dict.fromkeys(RoleClaim(c.role, c.org) for c in live)), orgs
+    return roles_12(live, primary)
 
 
 def user(state: State, row: Row) -> Iterator[Record]:

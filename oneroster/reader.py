@@ -7,19 +7,21 @@ lacks a required column declares nothing, rather than every account gone.
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from mapping.records import FeedError, Record, RowIssue, Scope, Severity
-from oneroster import entities, manifest, people
+from oneroster import entities, fast, manifest, people
 from oneroster.columns import IGNORED, READ, SCOPE_FILES, FileSpec, Mode
 from oneroster.options import ReadOptions
 from oneroster.package import Package, opened
-from oneroster.rows import Row, Table
+from oneroster.rows import FastRow, Row, Table
 from oneroster.state import State
 
 Builder = Callable[[State, Row], Iterator[Record]]
+Fast = Callable[[Table, State], FastRow]
 Finisher = Callable[[State, Table], Iterator[Record | RowIssue]]
 
 
@@ -27,15 +29,16 @@ def _nothing(state: State, table: Table) -> Iterator[Record | RowIssue]:
     yield from ()
 
 
-# Per file: the row → record builder, and what runs once the file is read.
-HANDLERS: dict[str, tuple[Builder, Finisher]] = {
-    "orgs": (entities.org, entities.finish_orgs),
-    "academicSessions": (entities.session, _nothing),
-    "courses": (entities.course, _nothing),
-    "classes": (entities.klass, _nothing),
-    "roles": (people.role, _nothing),
-    "users": (people.user, people.finish_users),
-    "enrollments": (entities.enrollment, _nothing),
+# Per file: the careful row → records builder, the maker of its fast row function
+# (the big files; see ``oneroster.fast``), and what runs once the file is read.
+HANDLERS: dict[str, tuple[Builder, Fast, Finisher]] = {
+    "orgs": (entities.org, fast.careful, entities.finish_orgs),
+    "academicSessions": (entities.session, fast.careful, _nothing),
+    "courses": (entities.course, fast.careful, _nothing),
+    "classes": (entities.klass, fast.careful, _nothing),
+    "roles": (people.role, fast.roles, _nothing),
+    "users": (people.user, fast.users, people.finish_users),
+    "enrollments": (entities.enrollment, fast.enrollments, _nothing),
 }
 # Files recognised but not read, and what the report says about them.
 _SENSITIVE = "demographics are sensitive data the gateway does not need, so it keeps none"
@@ -71,18 +74,14 @@ def _read_file(
     package: Package, spec: FileSpec, member: str, mode: Mode, state: State
 ) -> Iterator[Record | RowIssue]:
     """One file: header issues, then each row's records and issues, then its summaries."""
-    build, finish = HANDLERS[spec.name]
+    build, make_fast, finish = HANDLERS[spec.name]
     with package.open_text(member) as stream:
         table = Table(stream, member, spec, mode)
         yield from table.drain()
         if table.header.failed:
             return
         state.begin(spec.name, mode, member)
-        for row in table.rows():
-            yield from table.drain()
-            yield from build(state, row)
-            yield from table.drain()
-        yield from table.drain()
+        yield from table.records(make_fast(table, state), functools.partial(build, state))
         yield from finish(state, table)
         yield from table.drain()
         yield from table.summaries()

@@ -3,19 +3,24 @@
 Quirks that are fully recovered (``TRUE``, ``Student``, a filled-in status in a
 bulk file) are counted and reported once per file and column, naming the first
 row; problems that change or drop a row are reported on that row.
+
+Each row takes one of two paths (``Table.records``): the file's fast row function
+(``oneroster.fast``) reads the rows that have nothing to report straight from the
+parsed cells; every other row becomes a ``Row`` here and is read carefully.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import IO
 
-from mapping.records import FeedError, RowIssue, Severity
+from mapping.records import FeedError, Record, RowIssue, Severity
 from oneroster import header
 from oneroster.columns import DELTA_REQUIRED, LEGACY_DELETED, STATUSES, FileSpec, Mode
 
@@ -40,6 +45,19 @@ class _Tally:
     example: str
 
 
+class Kept(Enum):
+    """What a fast row function returns for a row it read that gives no record."""
+
+    KEPT = "kept"
+
+
+KEPT = Kept.KEPT
+# A file's fast row function: (cells as parsed, line) → the row's record, KEPT, or
+# None when the row needs the careful path (see ``oneroster.fast``).
+FastRow = Callable[[list[str], int], Record | Kept | None]
+Careful = Callable[["Row"], Iterator[Record]]
+
+
 def parse_date(value: str) -> date:
     """A ``YYYY-MM-DD`` date (a date-time gives its date); ValueError otherwise."""
     try:
@@ -53,6 +71,7 @@ class Table:
 
     def __init__(self, stream: IO[str], file: str, spec: FileSpec, mode: Mode) -> None:
         self.file, self.spec, self.mode = file, spec, mode
+        self.required = spec.required + (DELTA_REQUIRED if mode == "delta" else ())
         self.pending: list[RowIssue] = []
         self._tallies: dict[tuple[str, str], _Tally] = {}
         self._line = 0
@@ -97,21 +116,46 @@ class Table:
 
     def rows(self) -> Iterator[Row]:
         """The rows with a key, their required values and a usable status."""
-        required = self.spec.required + (DELTA_REQUIRED if self.mode == "delta" else ())
         with self._guard():
             for cells in self._csv:
                 start, self._line = self._line + 1, self._csv.line_num
-                cells = [c.strip() for c in cells]
-                if any(cells):
-                    row = Row(self, start, cells)
-                    if self._usable(row, required):
-                        yield row
+                row = self.row(cells, start)
+                if row is not None:
+                    yield row
 
-    def _usable(self, row: Row, required: tuple[str, ...]) -> bool:
+    def records(self, fast: FastRow, careful: Careful) -> Iterator[Record | RowIssue]:
+        """Each row's records, then its issues: by ``fast`` where it can, else ``careful``."""
+        reader, line = self._csv, self._line
+        with self._guard():
+            try:
+                for cells in reader:
+                    start, line = line + 1, reader.line_num
+                    record = fast(cells, start)
+                    if record is None:  # the row has something to report
+                        row = self.row(cells, start)
+                        yield from self.drain()
+                        if row is not None:
+                            yield from careful(row)
+                            yield from self.drain()
+                    elif record is not KEPT:
+                        yield record
+            finally:
+                self._line = line  # where a decoding or CSV error is reported
+
+    def row(self, cells: list[str], line: int) -> Row | None:
+        """The row of ``cells`` when it is usable; None when blank or skipped (with its issue)."""
+        cells = [c.strip() for c in cells]
+        if any(cells):
+            row = Row(self, line, cells)
+            if self._usable(row):
+                return row
+        return None
+
+    def _usable(self, row: Row) -> bool:
         width = self.header.width
         if len(row.cells) < width or any(row.cells[width:]):
-            self.tally("row_length", "", row, "")
-        missing = [c for c in required if not row.text(c)]
+            self.tally("row_length", "", row.line, row.key, "")
+        missing = [c for c in self.required if not row.text(c)]
         if missing:
             row.issue("error", "missing_value", f"no value for {', '.join(missing)}; row skipped")
             return False
@@ -120,24 +164,30 @@ class Table:
     def _status(self, row: Row) -> bool:
         """Set ``row.deleted`` from the status; False when the row must be skipped."""
         status, modified = row.text("status"), row.text("dateLastModified")
-        if self.mode == "bulk" and (status or modified):
-            self.tally("bulk_status", "", row, status)
-        if modified and not _is_datetime(modified):
-            self.tally("invalid_datetime", "dateLastModified", row, modified)
+        self.status_tallies(row.line, row.key, status, modified)
         folded = status.casefold()
-        if folded == LEGACY_DELETED:
-            self.tally("status_inactive", "", row, status)
-        elif status and folded not in STATUSES:
+        if status and folded not in STATUSES and folded != LEGACY_DELETED:
             row.issue(
                 "error",
                 "invalid_status",
                 f"status {status!r} is not one of {', '.join(STATUSES)}; row skipped",
             )
             return False
-        elif status and status not in STATUSES:
-            self.tally("vocabulary_case", "status", row, status)
         row.deleted = folded in ("tobedeleted", LEGACY_DELETED)
         return True
+
+    def status_tallies(self, line: int, key: str, status: str, modified: str) -> None:
+        """Count what the status columns of a row get wrong but the reader recovers."""
+        if self.mode == "bulk" and (status or modified):
+            self.tally("bulk_status", "", line, key, status)
+        if modified and not _is_datetime(modified):
+            self.tally("invalid_datetime", "dateLastModified", line, key, modified)
+        if status and status not in STATUSES:  # the spec's spellings need no more
+            folded = status.casefold()
+            if folded == LEGACY_DELETED:
+                self.tally("status_inactive", "", line, key, status)
+            elif folded in STATUSES:
+                self.tally("vocabulary_case", "status", line, key, status)
 
     def issue(
         self,
@@ -152,11 +202,11 @@ class Table:
         entity = entity or self.spec.entity
         self.pending.append(RowIssue(severity, code, message, entity, key, line, self.file))
 
-    def tally(self, code: str, column: str, row: Row, example: str) -> None:
+    def tally(self, code: str, column: str, line: int, key: str, example: str) -> None:
         """Count a recovered quirk; it is reported once, at the end of the file."""
         seen = self._tallies.get((code, column))
         if seen is None:
-            self._tallies[(code, column)] = _Tally(1, row.line, row.key, example)
+            self._tallies[(code, column)] = _Tally(1, line, key, example)
         else:
             seen.count += 1
 
@@ -178,6 +228,11 @@ class Table:
                 seen.line,
                 self.file,
             )
+
+
+def list_items(text: str) -> tuple[str, ...]:
+    """A list cell (``"a,b"``) as its non-empty items."""
+    return tuple(i for i in (p.strip() for p in text.split(",")) if i)
 
 
 def _is_datetime(value: str) -> bool:
@@ -213,7 +268,7 @@ class Row:
 
     def items(self, column: str) -> tuple[str, ...]:
         """A list cell (``"a,b"``) as its non-empty items."""
-        return tuple(i for i in (p.strip() for p in self.text(column).split(",")) if i)
+        return list_items(self.text(column))
 
     def issue(self, severity: Severity, code: str, message: str) -> None:
         """Queue an issue about this row."""
@@ -243,7 +298,7 @@ class Row:
                 )
             return None
         if value != folded:
-            self.table.tally("boolean_case", column, self, value)
+            self.table.tally("boolean_case", column, self.line, self.key, value)
         return folded == "true"
 
     def choice(self, column: str, words: tuple[str, ...]) -> str | None:
@@ -254,5 +309,5 @@ class Row:
         folded = value.casefold()
         word = next((w for w in words if w.casefold() == folded), None)
         if word is not None:
-            self.table.tally("vocabulary_case", column, self, value)
+            self.table.tally("vocabulary_case", column, self.line, self.key, value)
         return word
