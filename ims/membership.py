@@ -4,11 +4,15 @@ The membership's own ``sourcedid`` is the group's key (or any node's: the engine
 tells a group from a class node or a placement). Roles are kept exactly as sent
 ("01", "02", ...). A role is gone when ``role@recstatus="3"`` or ``status`` is 0.
 Role dates count only when ``restrict="1"``, as in the spec and Moodle.
+
+A large file holds a million member roles, so each element's children are read
+in one pass (``tree.by_name``) and looked up from there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from lxml import etree
 
@@ -18,15 +22,19 @@ from mapping.records import Membership, RowIssue
 
 Element = etree._Element
 
+PRIMARY = {"1": True, "0": False}
+MEMBER = "{*}member"  # in any namespace, or none
+
 
 def read_membership(element: Element, ctx: Context) -> Iterator[Membership | RowIssue]:
     """Turn one ``membership`` into Memberships, one per member role."""
-    group, source = tree.key(element), tree.source(element)
+    group, source = tree.ids(tree.child(element, "sourcedid"))
     if not group:
         message = "membership without sourcedid/id (the group's key); skipped"
         yield ctx.issue("error", "missing_key", message, entity="memberships", at=element)
         return
-    for member in tree.children(element, "member"):
+    # lxml matches the members in C: no tag to build for each of the hundreds of them.
+    for member in element.iterchildren(MEMBER):
         yield from _member(member, group, source, ctx)
 
 
@@ -34,44 +42,52 @@ def _member(
     member: Element, group: str, source: str, ctx: Context
 ) -> Iterator[Membership | RowIssue]:
     """The memberships of one member, or the issue that stops it."""
-    person, idtype = tree.key(member), quirks.idtype(member)
+    children = tree.by_name(member)
+    person = tree.text(tree.first(children, "sourcedid"), "id") or ""
+    idtype = quirks.idtype(tree.first(children, "idtype"))
     if idtype != "1":
         yield _not_a_person(member, person, group, idtype, ctx)
         return
-    key = f"{person}@{group}"
     if not person:
         message = f"member of {group!r} without sourcedid/id; skipped"
-        yield ctx.issue("error", "missing_key", message, entity="memberships", key=key, at=member)
+        yield _issue("missing_key", message, person, group, member, ctx)
         return
-    roles = list(tree.children(member, "role"))
+    roles = children.get("role", ())
     if not roles:
         message = f"member {person!r} of {group!r} has no role; skipped"
-        yield ctx.issue("error", "missing_role", message, entity="memberships", key=key, at=member)
+        yield _issue("missing_role", message, person, group, member, ctx)
     for role in roles:
-        roletype = quirks.roletype(role)
+        details = tree.firsts(role)
+        roletype = quirks.roletype(role, details.get("roletype"))
         if not roletype:
             message = f"role of {person!r} in {group!r} has no roletype; skipped"
-            yield ctx.issue(
-                "error", "missing_role", message, entity="memberships", key=key, at=role
-            )
+            yield _issue("missing_role", message, person, group, role, ctx)
             continue
-        record, issues = _membership(role, roletype, person, group, source, ctx)
-        yield from issues
-        yield from ctx.refs.link(record)
+        timeframe = details.get("timeframe")
+        begin = end = None
+        if timeframe is not None:  # rare: most roles have no dates
+            begin, end, issues = _timeframe(timeframe, f"{person}@{group}", ctx)
+            yield from issues
+        record = _membership(role, details, roletype, person, group, source, ctx, begin, end)
+        if not ctx.refs.hold(record):
+            yield record
 
 
 def _membership(
-    role: Element, roletype: str, person: str, group: str, source: str, ctx: Context
-) -> tuple[Membership, list[RowIssue]]:
-    """The Membership one role stands for, and any issues with its dates."""
-    key = f"{person}@{group}"
-    begin, begin_issues = ctx.date(_restricted(role, "begin"), "memberships", key)
-    end, end_issues = ctx.date(_restricted(role, "end"), "memberships", key)
-    deleted = tree.attr(role, "recstatus") == "3" or tree.text(role, "status") == "0"
-    primary = {"1": True, "0": False}.get(
-        tree.text(role, "extension", "pifu_primaryRelation") or ""
-    )
-    record = Membership(
+    role: Element,
+    details: dict[str, Element],
+    roletype: str,
+    person: str,
+    group: str,
+    source: str,
+    ctx: Context,
+    begin: date | None,
+    end: date | None,
+) -> Membership:
+    """The Membership one role (with its children ``details``) stands for."""
+    deleted = tree.attr(role, "recstatus") == "3" or tree.text(details.get("status")) == "0"
+    primary = _primary(details.get("extension"))
+    return Membership(
         person,
         group,
         roletype,
@@ -83,12 +99,33 @@ def _membership(
         line=tree.line(role),
         file=ctx.file,
     )
-    return record, begin_issues + end_issues
 
 
-def _restricted(role: Element, edge: str) -> Element | None:
+def _primary(extension: Element | None) -> bool | None:
+    """PIFU's ``extension/pifu_primaryRelation`` of a role: True, False or None (not sent)."""
+    if extension is None:  # the common case
+        return None
+    return PRIMARY.get(tree.text(extension, "pifu_primaryRelation") or "")
+
+
+def _timeframe(
+    timeframe: Element, key: str, ctx: Context
+) -> tuple[date | None, date | None, list[RowIssue]]:
+    """A role's enforced begin and end dates, and any issues with them."""
+    edges = tree.firsts(timeframe)
+    begin, begin_issues = ctx.date(_restricted(edges, "begin"), "memberships", key)
+    end, end_issues = ctx.date(_restricted(edges, "end"), "memberships", key)
+    return begin, end, begin_issues + end_issues
+
+
+def _issue(code: str, message: str, person: str, group: str, at: Element, ctx: Context) -> RowIssue:
+    """An error about one member, keyed ``person@group``."""
+    return ctx.issue("error", code, message, entity="memberships", key=f"{person}@{group}", at=at)
+
+
+def _restricted(edges: dict[str, Element], edge: str) -> Element | None:
     """``timeframe/begin`` or ``end`` of a role, when it is enforced (``restrict="1"``)."""
-    element = tree.child(role, "timeframe", edge)
+    element = edges.get(edge)
     return element if tree.attr(element, "restrict") == "1" else None
 
 

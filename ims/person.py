@@ -1,8 +1,12 @@
-"""``person`` element → Person, plus GuardianLinks from PIFU contact persons."""
+"""``person`` element → Person, plus GuardianLinks from PIFU contact persons.
+
+Each element's children are read in one pass (``tree.by_name``) and looked up
+from there: a large file holds a hundred thousand persons and more.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from lxml import etree
 
@@ -15,20 +19,22 @@ Element = etree._Element
 
 def read_person(element: Element, ctx: Context) -> Iterator[Person | GuardianLink | RowIssue]:
     """Turn one ``person`` into a Person and its guardian links."""
-    key, old_key, source = _keys(element)
+    children = tree.by_name(element)
+    key, old_key, source = _keys(children.get("sourcedid", ()))
     if not key:
         message = "person without sourcedid/id; skipped"
         yield ctx.issue("error", "missing_key", message, entity="accounts", at=element)
         return
-    given, family = _names(element)
+    given, family = _names(tree.first(children, "name"))
+    extension = tree.by_name(tree.first(children, "extension"))
     person = Person(
         key=key,
         given_name=given,
         family_name=family,
-        username=_username(element),
-        email=tree.text(element, "email"),
-        roles=_roles(element),
-        enabled=_enabled(element),
+        username=_username(children.get("userid", ())),
+        email=tree.text(tree.first(children, "email")),
+        roles=_roles(children.get("institutionrole", ())),
+        enabled=_enabled(extension.get("pifu_status", ())),
         deleted=tree.attr(element, "recstatus") == "3",
         old_key=old_key,
         source=source,
@@ -37,32 +43,34 @@ def read_person(element: Element, ctx: Context) -> Iterator[Person | GuardianLin
     )
     ctx.refs.persons.add(key)
     yield person
-    yield from _guardians(element, person, ctx)
+    contacts = extension.get("pifu_hasContactPerson")
+    if contacts:
+        yield from _guardians(contacts, person, ctx)
 
 
-def _keys(element: Element) -> tuple[str, str, str]:
+def _keys(sourcedids: Sequence[Element]) -> tuple[str, str, str]:
     """(key, old key, source): the New sourcedid re-keys the person named by the Old one."""
     typed: dict[str, Element] = {}
-    for sourcedid in tree.children(element, "sourcedid"):
+    for sourcedid in sourcedids:
         kind = (tree.attr(sourcedid, "sourcedidtype") or "").casefold()
         typed.setdefault(kind if kind in ("new", "old", "duplicate") else "", sourcedid)
     # A Duplicate sourcedid names another record of the same person: never the key.
-    main = next((typed[kind] for kind in ("new", "", "old") if kind in typed), None)
+    main = typed.get("new", typed.get("", typed.get("old")))
     if main is None:
         return "", "", ""
-    key = tree.text(main, "id") or ""
+    key, source = tree.ids(main)
     old = tree.text(typed.get("old"), "id") or ""
-    return key, "" if old == key else old, tree.text(main, "source") or ""
+    return key, "" if old == key else old, source
 
 
-def _username(element: Element) -> str | None:
+def _username(userids: Sequence[Element]) -> str | None:
     """The ``username``-typed userid, else an untyped one; None when empty or absent.
 
     PIFU's other userid types (personNIN, studentID, sisID, ...) are identifiers,
     not login names, and an empty ``<userid/>`` asks for a generated username.
     """
     untyped: str | None = None
-    for userid in tree.children(element, "userid"):
+    for userid in userids:
         kind = (tree.attr(userid, "useridtype") or "").casefold()
         if kind == "username":
             return tree.text(userid) or None
@@ -71,12 +79,14 @@ def _username(element: Element) -> str | None:
     return untyped or None
 
 
-def _names(element: Element) -> tuple[str, str]:
+def _names(name: Element | None) -> tuple[str, str]:
     """(given, family) from ``name/n``; a missing part comes from ``fn`` split at its last space."""
-    given = tree.text(element, "name", "n", "given")
-    family = tree.text(element, "name", "n", "family")
+    parts = tree.firsts(name)
+    n = tree.firsts(parts.get("n"))
+    given = tree.text(n.get("given"))
+    family = tree.text(n.get("family"))
     if given is None or family is None:
-        full = tree.text(element, "name", "fn") or ""
+        full = tree.text(parts.get("fn")) or ""
         first, _, last = full.rpartition(" ")
         split_given, split_family = (first, last) if first else (last, "")
         given = split_given if given is None else given
@@ -84,23 +94,25 @@ def _names(element: Element) -> tuple[str, str]:
     return given, family
 
 
-def _roles(element: Element) -> tuple[RoleClaim, ...]:
+def _roles(institutionroles: Sequence[Element]) -> tuple[RoleClaim, ...]:
     """The person's institution roles, exactly as sent."""
-    roles = (tree.attr(r, "institutionroletype") for r in tree.children(element, "institutionrole"))
+    roles = (tree.attr(r, "institutionroletype") for r in institutionroles)
     return tuple(RoleClaim(role) for role in roles if role)
 
 
-def _enabled(element: Element) -> bool:
+def _enabled(statuses: Sequence[Element]) -> bool:
     """False when PIFU marks the person inactive (``pifu_status type="activeInactive"``)."""
-    for status in tree.children(tree.child(element, "extension"), "pifu_status"):
+    for status in statuses:
         if tree.attr(status, "type") == "activeInactive" and tree.text(status) == "inaktiv":
             return False
     return True
 
 
-def _guardians(element: Element, person: Person, ctx: Context) -> Iterator[GuardianLink | RowIssue]:
+def _guardians(
+    contacts: Sequence[Element], person: Person, ctx: Context
+) -> Iterator[GuardianLink | RowIssue]:
     """GuardianLinks from PIFU ``pifu_hasContactPerson type="guardian"``."""
-    for contact in tree.children(tree.child(element, "extension"), "pifu_hasContactPerson"):
+    for contact in contacts:
         kind = tree.attr(contact, "type") or ""
         if kind != "guardian":
             message = f"contact persons of type {kind!r} are not guardians; ignored"
@@ -116,4 +128,5 @@ def _guardians(element: Element, person: Person, ctx: Context) -> Iterator[Guard
         link = GuardianLink(
             guardian, person.key, person.deleted, person.source, tree.line(contact), ctx.file
         )
-        yield from ctx.refs.link(link)
+        if not ctx.refs.hold(link):
+            yield link

@@ -43,7 +43,6 @@ TAGS = tuple(
 READERS: Mapping[str, Callable[[Element, Context], Iterator[Item]]] = {
     "person": read_person,
     "group": read_group,
-    "membership": read_membership,
 }
 ENTITY_OF: Mapping[type, Entity] = {
     Person: "accounts",
@@ -123,8 +122,12 @@ class _Reader:
             yield from self._decide(props)
             if self.skipped:
                 return
-        yield from self._validate(element)
-        if name != "properties":
+        if self.validator is not None:
+            yield from self._validate(self.validator, element)
+        if name == "membership":
+            # The hot path: memberships are always scoped, so nothing needs tallying.
+            yield from read_membership(element, self._context())
+        elif name != "properties":
             yield from self._emit(READERS[name](element, self._context()))
         elif not first:
             message = "<properties> after the first record or a second time; ignored"
@@ -148,17 +151,15 @@ class _Reader:
         self.ctx = Context(self.options.file, full)
         yield from issues
 
-    def _validate(self, element: Element) -> Iterator[RowIssue]:
+    def _validate(self, validator: validate.Validator, element: Element) -> Iterator[RowIssue]:
         """Schema checks of this element and of any unhandled siblings before it."""
-        if self.validator is None:
-            return
         # Before this element: the last one handled (cleared, not yet dropped), then any
         # children of the root the reader has no use for, which the XSD may not allow.
         unhandled = [s for s in element.itersiblings(preceding=True) if s is not self.last]
         for sibling in reversed(unhandled):
-            yield from self.validator.sibling(sibling)
-        yield from self.validator.sibling(element)
-        yield from self.validator.check(element)
+            yield from validator.sibling(sibling)
+        yield from validator.sibling(element)
+        yield from validator.check(element)
 
     def _release(self, element: Element) -> None:
         """Free the element and its preceding siblings: what keeps memory flat."""

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TypeVar
 
 from mapping.records import Group, GroupKind, GuardianLink, Membership, OrgKind, RowIssue
 
 Linked = Membership | GuardianLink
-L = TypeVar("L", Membership, GuardianLink)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +52,12 @@ class Refs:
         else:
             yield replace(group, school=school, course=course)
 
-    def link(self, record: L) -> Iterator[L]:
-        """Yield a membership or guardian link now, or (full feeds) hold it for the end."""
+    def hold(self, record: Linked) -> bool:
+        """Hold a link for the end if (full feeds) it names a key not seen yet; False: yield it."""
         if self.full and self._missing(record):
             self._linked.append(record)
-        else:
-            yield record
+            return True
+        return False
 
     def finish(self) -> Iterator[Group | Linked | RowIssue]:
         """At the end of the file: the held records, or an issue for each that stays unresolved."""
@@ -90,6 +88,8 @@ class Refs:
         """What the record names that the file does not hold ("" when nothing)."""
         if isinstance(record, GuardianLink):
             return "" if record.guardian in self.persons else f"guardian {record.guardian!r}"
+        if record.person in self.persons and record.group in self.nodes:
+            return ""  # the common case, without building the message
         missing = [f"person {record.person!r}"] if record.person not in self.persons else []
         missing += [f"group {record.group!r}"] if record.group not in self.nodes else []
         return " and ".join(missing)
