@@ -15,7 +15,7 @@ from mapping.profiles import Profile, RoleMatcher
 from mapping.settings import SchoolSettings
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StoredNode:
     """A hierarchy node as stored."""
 
@@ -28,7 +28,7 @@ class StoredNode:
     source_id: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StoredGroup:
     """A group as stored."""
 
@@ -45,7 +45,7 @@ class StoredGroup:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StoredAccount:
     """An account of the run's source as stored."""
 
@@ -61,7 +61,7 @@ class StoredAccount:
     nodes: frozenset[int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StoredMembership:
     """A membership in one of the source's groups: (account, group, role) → this."""
 
