@@ -65,3 +65,10 @@ def select_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Itera
         yield from cursor
     finally:
         cursor.close()
+
+
+def select_chunks(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[list[Row]]:
+    """The rows of a query in lists of up to CHUNK, for consumers that work a list at a time."""
+    rows = select_rows(conn, sql, params)
+    while chunk := list(islice(rows, CHUNK)):
+        yield chunk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from gateway.store import bulk
@@ -13,6 +13,7 @@ from gateway.sync.state import (
     Snapshot,
     StoredAccount,
     StoredGroup,
+    StoredMemberships,
     StoredNode,
 )
 from mapping.profiles import Profile, RoleMatcher
@@ -121,39 +122,46 @@ def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -
         )
 
 
-# Memberships with nothing but defaults are most of them: they load as bare tuples. The
-# unary + keeps SQLite scanning the table instead of a million index lookups by group.
+# The source's memberships; the unary + keeps SQLite scanning the table rather than
+# making a million index lookups by group.
 SOURCE_GROUPS = "+m.group_id IN (SELECT id FROM groups WHERE source_id = ?)"
-PLAIN_MEMBERSHIPS = (
-    f"SELECT m.account_id, m.group_id, m.role, m.id FROM memberships m WHERE {SOURCE_GROUPS} "
-    "AND m.origin = 'sync' AND m.begin_date IS NULL AND m.end_date IS NULL "
-    "AND m.is_primary IS NULL"
-)
+PLAIN = "m.origin = 'sync' AND m.begin_date IS NULL AND m.end_date IS NULL AND m.is_primary IS NULL"
+
+
+def _packed_sql(roles: dict[str, int]) -> tuple[str, str]:
+    """SQL for plain memberships packed into (key, id) by the database, and the condition."""
+    names = ", ".join(f"'{role}'" for role in roles)  # hierarchy roles from the profiles table
+    number = " ".join(f"WHEN '{role}' THEN {n}" for role, n in roles.items())
+    plain = f"{PLAIN} AND m.role IN ({names})"
+    account, group = "CAST(m.account_id AS BIGINT)", "CAST(m.group_id AS BIGINT)"
+    key = f"({account} << 36) | ({group} << 6) | (CASE m.role {number} END)"
+    return f"SELECT {key}, m.id FROM memberships m WHERE {SOURCE_GROUPS} AND {plain}", plain
 
 
 def _memberships(session: Session, snap: Snapshot) -> None:
-    """Memberships in the source's groups, and links the source made."""
+    """Memberships in the source's groups (packed by the database), and the source's links."""
     conn = session.connection()
-    snap.memberships.extend(bulk.select_rows(conn, PLAIN_MEMBERSHIPS, (snap.source_id,)))
+    sql, plain = _packed_sql(snap.memberships.role_numbers())
+    snap.memberships.extend_packed(bulk.select_chunks(conn, sql, (snap.source_id,)))
+    detailed = (
+        "SELECT m.account_id, m.group_id, m.role, m.id, m.origin, m.begin_date, "
+        f"m.end_date, m.is_primary FROM memberships m WHERE {SOURCE_GROUPS} "
+        f"AND NOT ({plain})"
+    )
     ms = m.Membership
     cols = (
-        ms.id,
         ms.account_id,
         ms.group_id,
         ms.role,
+        ms.id,
         ms.origin,
         ms.begin_date,
         ms.end_date,
         ms.is_primary,
     )
-    plain = (ms.origin == "sync") & ms.begin_date.is_(None) & ms.end_date.is_(None)
-    detailed = (
-        select(*cols)
-        .join(m.Group)
-        .where(m.Group.source_id == snap.source_id, ~(plain & ms.is_primary.is_(None)))
-    )
-    for mid, account, group, role, origin, begin, end, primary in session.execute(detailed):
-        snap.memberships.add(account, group, role, mid, origin, begin, end, primary)
+    typed = text(detailed.replace("?", ":source")).columns(*cols)  # dates come back as dates
+    for row in session.execute(typed, {"source": snap.source_id}):
+        snap.memberships.add(*row)
     gl = m.GuardianLink
     links = select(gl.id, gl.guardian_id, gl.student_id).where(gl.source_id == snap.source_id)
     for link_id, guardian, student in session.execute(links):
@@ -171,6 +179,8 @@ def load(session: Session, source_id: int | None, source: str) -> Snapshot:
     """Load everything a run for this source plans against."""
     profiles, matcher = load_matcher(session, source)
     snap = Snapshot(source_id, revision(session), matcher, profiles)
+    hierarchy_roles = sorted({p.hierarchy_role for p in profiles.values()})
+    snap.memberships = StoredMemberships(hierarchy_roles)
     names = {pid: name for pid, name in session.execute(select(m.Profile.id, m.Profile.name))}
     _nodes(session, snap)
     _groups(session, snap)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from gateway.sync.changes import Ref
@@ -37,19 +38,23 @@ def _facts(ctx: Context) -> dict[str, Facts]:
         if at is None:
             at = schools[person.orgs] = {tree.school(org) for org in person.orgs if org in tree}
         facts[key] = Facts(words, set(), set(at))
-    places: dict[str, tuple[bool, str]] = {}  # group key → (is a placement, school)
-    for (person_key, group, role), entry in ctx.desired.memberships.rows.items():
+    rows = ctx.desired.memberships.rows
+    places = {
+        group: (ctx.is_placement(group), ctx.group_school(group))
+        for group in {key[1] for key in rows}
+    }
+    roles.update(map(itemgetter(2), rows))  # counted at C speed: a million rows
+    get = facts.get
+    for (person_key, group, role), entry in rows.items():
         if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
             continue
-        place = places.get(group)
-        if place is None:
-            place = places[group] = (ctx.is_placement(group), ctx.group_school(group))
-        fact = facts[person_key]
-        fact.roles[role] = None
-        roles[role] += 1
-        if place[0]:
+        fact = get(person_key) or facts[person_key]  # a person the feed only names here
+        if role not in fact.roles:
+            fact.roles[role] = None
+        is_place, school = places[group]
+        if is_place:
             fact.places.add(group)
-        fact.schools.add(place[1])
+        fact.schools.add(school)
     for (guardian, student), link in ctx.desired.links.items():
         if not link.deleted:
             facts[guardian].roles["guardian"] = None

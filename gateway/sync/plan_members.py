@@ -82,7 +82,9 @@ class _Planner:
         self.targets: dict[str, Target] = {}
         self.roles: dict[str, str | None] = {}
         self.off: dict[tuple[str, str, bool], str] = {}
-        self.resolved: dict[tuple[str, str], tuple[Ref | None, str, str]] = {}
+        self.resolved: dict[tuple[str, str], tuple[Ref | None, str, str, int | None]] = {}
+        self.positions = self.stored.positions
+        self.unchanged = 0  # counted here, added to the changes once: this runs a million times
         self.accounts = ctx.refs["accounts"]
         self.in_deleted: Counter[str] = Counter()
         # Only when two of the feed's role words map to one hierarchy role (IMS 01 and 04
@@ -113,7 +115,7 @@ class _Planner:
         resolved = self.resolved.get((group, word))
         if resolved is None:
             resolved = self.resolved[(group, word)] = self.resolve(group, word)
-        group_ref, role, problem = resolved
+        group_ref, role, problem, part = resolved
         if problem:
             return self.problem(key, entry, problem)
         account = self.accounts.get(person)
@@ -122,21 +124,28 @@ class _Planner:
             if account is None:
                 why = "skipped" if person in self.ctx.skipped_persons else "no person"
                 return self.problem(key, entry, why)
-        if entry.__class__ is int:
-            self.plain((account, group_ref, role))  # type: ignore[arg-type]
-        else:
-            self.detailed((account, group_ref, role), entry)  # type: ignore[arg-type]
+        if entry.__class__ is not int:
+            return self.detailed((account, group_ref, role), entry)  # type: ignore[arg-type]
+        # The common case, kept lean: a plain feed row matching a plain stored row.
+        position = None
+        if part is not None and account.__class__ is int:
+            position = self.positions.get((account << 36) | part)
+        if position is None or self.seen[position] or position in self.stored.details:
+            return self.plain((account, group_ref, role), position)  # type: ignore[arg-type]
+        self.seen[position] = 1
+        self.unchanged += 1
 
-    def resolve(self, group: str, word: str) -> tuple[Ref | None, str, str]:
-        """(group ref, hierarchy role, problem) for a group key and role word, worked out once."""
+    def resolve(self, group: str, word: str) -> tuple[Ref | None, str, str, int | None]:
+        """(group ref, hierarchy role, problem, key bits) for a group key and role word, once."""
         target = self.targets.get(group) or self.targets.setdefault(group, _target(self.ctx, group))
         if target.ref is None:
-            return None, "", target.why
+            return None, "", target.why, None
         role = self.role(word)
         if role is None:
-            return None, "", "unmapped"
+            return None, "", "unmapped", None
         off = self.setting_off(target, role == "student")
-        return target.ref, role, f"off:{target.school}:{off}" if off else ""
+        part = self.stored.part(target.ref, role) if isinstance(target.ref, int) else None
+        return target.ref, role, f"off:{target.school}:{off}" if off else "", part
 
     def problem(self, key: MembershipKey, entry: int | Membership, why: str) -> None:
         """Skip a membership, counting it and saying why where there is something to say."""
@@ -161,9 +170,8 @@ class _Planner:
                 f"{what} {name!r} is not in the feed or the store",
             )
 
-    def plain(self, key: tuple[Ref, Ref, str]) -> None:
+    def plain(self, key: tuple[Ref, Ref, str], position: int | None) -> None:
         """An active membership with no dates: created, or unchanged when stored as such."""
-        position = self.find(key)
         if position is None:
             if self.first_time(key):
                 self.changes.creates.append((*key, None, None, None, "sync"))
@@ -272,8 +280,10 @@ def before(key: tuple[Ref, Ref, str], stored: StoredMembership) -> dict[str, obj
 def plan_memberships(ctx: Context) -> None:
     """Plan the feed's memberships, then the removals safe removal allows."""
     planner = _Planner(ctx)
+    plan_one = planner.plan
     for key, entry in ctx.desired.memberships.rows.items():
-        planner.plan(key, entry)
+        plan_one(key, entry)
+    planner.changes.unchanged += planner.unchanged
     file = ctx.desired.memberships.file
     for group, count in planner.in_deleted.items():
         message = f"{count} memberships of {group!r} skipped: the feed deletes the group"

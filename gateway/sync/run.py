@@ -6,7 +6,10 @@ A preview is the same path with ``dry_run=True``: it stops before apply.
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -27,6 +30,22 @@ from mapping.records import FeedError, RowIssue
 from mapping.usernames import USERNAME_MODES, UsernameMode
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def without_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a run builds millions of small objects.
+
+    Records, snapshot rows and plan tuples hold no reference cycles, yet every few
+    hundred allocations the collector would walk them all again: a fifth of a large run.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def now() -> datetime:
@@ -94,18 +113,8 @@ def run(
             session, source_id=source_id, fmt=feed.format, file=feed.path.name, dry_run=dry_run
         )
     try:
-        desired = _read(feed, config)
-        for attempt in (1, 2):
-            try:
-                with sessions.begin() as session:
-                    report = _plan_and_apply(
-                        session, desired, feed, source_id, run_id, policy, dry_run
-                    )
-                break
-            except ConflictError:
-                if attempt == 2:
-                    raise
-                log.info("run %s: the store changed while planning; planning again", run_id)
+        with without_gc():
+            return _run(sessions, feed, config, source_id, run_id, policy, dry_run)
     except FeedError as err:
         issue = RowIssue(
             "error", err.code, err.message, line=err.line, file=err.file or feed.path.name
@@ -116,13 +125,35 @@ def run(
         with sessions.begin() as session:
             runs.fail(session, run_id, f"internal error: {err!r}", [], now())
         raise
+
+
+def _run(
+    sessions: sessionmaker[Session],
+    feed: Feed,
+    config: Config,
+    source_id: int,
+    run_id: int,
+    policy: Policy,
+    dry_run: bool,
+) -> Report:
+    """Read, plan and apply, planning again once if another writer got in first."""
+    desired = _read(feed, config)
+    for attempt in (1, 2):
+        try:
+            with sessions.begin() as session:
+                report = _plan_and_apply(session, desired, feed, source_id, run_id, policy, dry_run)
+            break
+        except ConflictError:
+            if attempt == 2:
+                raise
+            log.info("run %s: the store changed while planning; planning again", run_id)
     log.info("run %s %s: %s", run_id, report.state, report.counts)
     return report
 
 
 def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
     """Apply a held run's plan if the store has not changed since it was made."""
-    with sessions.begin() as session:
+    with without_gc(), sessions.begin() as session:
         run_row = runs.get(session, run_id)
         if run_row.state != "held":
             raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to approve")

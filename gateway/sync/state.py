@@ -7,9 +7,10 @@ plan reads it and never touches the database.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from mapping.profiles import Profile, RoleMatcher
 from mapping.settings import SchoolSettings
@@ -72,31 +73,42 @@ class StoredMembership:
     primary: bool | None = None
 
 
+class _RoleIndex(dict[str, int]):
+    """Hierarchy role → small int, numbering a role the first time it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.roles: list[str] = []
+
+    def __missing__(self, role: str) -> int:
+        self.roles.append(role)
+        self[role] = len(self.roles) - 1
+        return self[role]
+
+
 class StoredMemberships:
     """The memberships in a source's groups, packed: one int key and one int id per row.
 
+    A key is ``account << 36 | group << 6 | role``; ``part(group, role)`` gives the low
+    bits once per group and role, so a plan finds a row with one shift and one lookup.
     Rows with anything but the defaults (a manual origin, dates, primary) keep their
-    details beside. ``position`` numbers the rows densely so a plan can mark what it saw
-    in a bytearray rather than a set of keys.
+    details beside. Positions number the rows densely, so a plan marks what it saw in a
+    bytearray rather than a set of keys.
     """
 
-    def __init__(self) -> None:
-        self._roles: list[str] = []
-        self._role_index: dict[str, int] = {}
-        self._positions: dict[int, int] = {}
+    def __init__(self, roles: Iterable[str] = ()) -> None:
+        self._roles = _RoleIndex()
+        for role in roles:
+            self._roles[role]
+        self.positions: dict[int, int] = {}
         self._keys = array("Q")
         self._ids = array("q")
-        self._details: dict[int, StoredMembership] = {}
+        self.details: dict[int, StoredMembership] = {}
 
-    def _pack(self, account: int, group: int, role: str, add: bool = False) -> int | None:
-        """One int for (account, group, role); None for a role no row has."""
-        index = self._role_index.get(role)
-        if index is None:
-            if not add:
-                return None
-            index = self._role_index[role] = len(self._roles)
-            self._roles.append(role)
-        return (account << 36) | (group << 6) | index
+    def part(self, group: int, role: str) -> int | None:
+        """The group-and-role bits of a key; None for a role no stored row has."""
+        index = self._roles.get(role)
+        return None if index is None else (group << 6) | index
 
     def add(
         self,
@@ -110,40 +122,46 @@ class StoredMemberships:
         primary: bool | None = None,
     ) -> None:
         """Remember one stored membership."""
-        key = self._pack(account, group, role, add=True)
-        assert key is not None
-        position = self._positions[key] = len(self._ids)
-        self._keys.append(key)
-        self._ids.append(membership_id)
+        position = len(self._ids)
+        self.extend([(account, group, role, membership_id)])
         if origin != "sync" or begin is not None or end is not None or primary is not None:
-            self._details[position] = StoredMembership(membership_id, origin, begin, end, primary)
+            self.details[position] = StoredMembership(membership_id, origin, begin, end, primary)
 
     def extend(self, rows: Iterable[tuple[int, int, str, int]]) -> None:
         """Remember plain rows (origin sync, no dates, not primary): (account, group, role, id)."""
-        positions, keys, ids, roles = self._positions, self._keys, self._ids, self._role_index
+        start, index = len(self._keys), self._roles
+        append_key, append_id = self._keys.append, self._ids.append
         for account, group, role, membership_id in rows:
-            index = roles.get(role)
-            if index is None:
-                self._pack(account, group, role, add=True)
-                index = roles[role]
-            key = (account << 36) | (group << 6) | index
-            positions[key] = len(ids)
-            keys.append(key)
-            ids.append(membership_id)
+            append_key((account << 36) | (group << 6) | index[role])
+            append_id(membership_id)
+        self.positions.update(zip(self._keys[start:], range(start, len(self._keys)), strict=True))
+
+    def role_numbers(self) -> dict[str, int]:
+        """The number each role has in a key (so the store can pack keys itself)."""
+        return dict(self._roles)
+
+    def extend_packed(self, rows: Iterable[Sequence[tuple[int, int]]]) -> None:
+        """Remember plain rows the store packed already: chunks of (key, id)."""
+        start = len(self._keys)
+        first, second = itemgetter(0), itemgetter(1)
+        for chunk in rows:
+            self._keys.extend(map(first, chunk))
+            self._ids.extend(map(second, chunk))
+        self.positions.update(zip(self._keys[start:], range(start, len(self._keys)), strict=True))
 
     def find(self, account: int, group: int, role: str) -> int | None:
         """The position of a stored membership, or None."""
-        key = self._pack(account, group, role)
-        return None if key is None else self._positions.get(key)
+        part = self.part(group, role)
+        return None if part is None else self.positions.get((account << 36) | part)
 
     def at(self, position: int) -> StoredMembership:
         """The stored membership at a position."""
-        return self._details.get(position) or StoredMembership(self._ids[position])
+        return self.details.get(position) or StoredMembership(self._ids[position])
 
     def key_at(self, position: int) -> tuple[int, int, str]:
         """(account, group, role) of the membership at a position."""
         key = self._keys[position]
-        return key >> 36, (key >> 6) & ((1 << 30) - 1), self._roles[key & 63]
+        return key >> 36, (key >> 6) & ((1 << 30) - 1), self._roles.roles[key & 63]
 
     def __len__(self) -> int:
         return len(self._ids)
