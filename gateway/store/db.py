@@ -23,6 +23,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # 64 MB of page cache (the default is 2 MB): a million-row index stays in memory
+    # while a run writes to it, instead of being read back page by page.
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 

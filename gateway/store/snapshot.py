@@ -118,7 +118,7 @@ def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -
             profile_names[profile],
             status,
             fields,
-            frozenset(placed.get(aid, ())),
+            tuple(sorted(placed.get(aid, ()))),
         )
 
 

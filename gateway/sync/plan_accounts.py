@@ -16,28 +16,39 @@ from mapping.records import Person
 STICKY = ("given_name", "family_name", "email")
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
-    """What the whole feed says about one person beyond the Person record."""
+    """What the whole feed says about one person beyond the Person record.
 
-    roles: dict[str, None] = field(default_factory=dict)  # an ordered set
-    places: set[str] = field(default_factory=set)
-    schools: set[str] = field(default_factory=set)
+    Short lists rather than sets: a person has one to three of each, and a municipality
+    has 160,000 persons.
+    """
+
+    roles: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    schools: list[str] = field(default_factory=list)
+
+
+def _add(items: list[str], item: str) -> None:
+    """Append to a short list unless it holds the item already."""
+    if item not in items:
+        items.append(item)
 
 
 def _facts(ctx: Context) -> dict[str, Facts]:
     """Gather each person's roles, placements and schools from the whole feed."""
     facts: dict[str, Facts] = defaultdict(Facts)
     tree, roles = ctx.tree, ctx.plan.roles
-    schools: dict[tuple[str, ...], set[str]] = {}  # org keys → their schools; orgs repeat
+    schools: dict[tuple[str, ...], list[str]] = {}  # org keys → their schools; orgs repeat
     for key, person in ctx.desired.persons.items():
-        words = {claim.role: None for claim in person.roles}
+        words = list(dict.fromkeys([claim.role for claim in person.roles]))
         for word in words:
             roles[word] += 1
         at = schools.get(person.orgs)
         if at is None:
-            at = schools[person.orgs] = {tree.school(org) for org in person.orgs if org in tree}
-        facts[key] = Facts(words, set(), set(at))
+            found = {tree.school(org) for org in person.orgs if org in tree} - {""}
+            at = schools[person.orgs] = sorted(found)
+        facts[key] = Facts(words, [], list(at))
     rows = ctx.desired.memberships.rows
     places = {
         group: (ctx.is_placement(group), ctx.group_school(group))
@@ -50,17 +61,17 @@ def _facts(ctx: Context) -> dict[str, Facts]:
             continue
         fact = get(person_key) or facts[person_key]  # a person the feed only names here
         if role not in fact.roles:
-            fact.roles[role] = None
+            fact.roles.append(role)
         is_place, school = places[group]
-        if is_place:
-            fact.places.add(group)
-        fact.schools.add(school)
+        if is_place and group not in fact.places:
+            fact.places.append(group)
+        if school and school not in fact.schools:
+            fact.schools.append(school)
     for (guardian, student), link in ctx.desired.links.items():
         if not link.deleted:
-            facts[guardian].roles["guardian"] = None
-            facts[guardian].schools.update(facts[student].schools)
-    for fact in facts.values():
-        fact.schools.discard("")
+            _add(facts[guardian].roles, "guardian")
+            for school in facts[student].schools:
+                _add(facts[guardian].schools, school)
     return facts
 
 
@@ -115,7 +126,7 @@ def _stored(ctx: Context, person: Person) -> tuple[StoredAccount | None, bool]:
     return None, False
 
 
-def _node_refs(ctx: Context, person: Person, places: set[str]) -> tuple[Ref, ...]:
+def _node_refs(ctx: Context, person: Person, places: list[str]) -> tuple[Ref, ...]:
     """The nodes the person is placed at, as refs; unknown orgs are reported."""
     if len(person.orgs) == 1 and not places:
         ref = ctx.refs["nodes"].get(person.orgs[0])
@@ -191,8 +202,8 @@ def _update(
                 "kept_local",
                 f"{name} kept as set locally ({old!r}); register sends {new!r}",
             )
-    if set(after["nodes"]) != stored.nodes:
-        diff["nodes"] = (tuple(sorted(stored.nodes)), after["nodes"])
+    if set(after["nodes"]) != set(stored.nodes):
+        diff["nodes"] = (stored.nodes, after["nodes"])
     if rekey:
         diff["sync_key"] = (stored.key, person.key)
         ctx.about(
@@ -264,7 +275,7 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
         "status": "active" if person.enabled else "locked",
         "nodes": _node_refs(ctx, person, fact.places)
         if person.orgs or fact.places or not stored
-        else tuple(sorted(stored.nodes)),
+        else stored.nodes,
     }
     if stored:
         _update(ctx, person, stored, after, forced, rekey)

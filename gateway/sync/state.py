@@ -59,7 +59,7 @@ class StoredAccount:
     profile: str
     status: str
     local_fields: frozenset[str]
-    nodes: frozenset[int]
+    nodes: tuple[int, ...]  # sorted ids
 
 
 @dataclass(slots=True, unsafe_hash=True)

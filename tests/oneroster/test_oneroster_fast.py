@@ -56,10 +56,17 @@ class Quirky:
         stamp = "2024-09-01T10:00:00Z" if mode == "delta" else ""
         return {
             "sourcedId": self.pick(key, "", f" {key} "),
-            "status": self.pick("active" if mode == "delta" else "", "tobedeleted", "inactive",
-                                "Active", "removed", " active", "active"),
+            "status": self.pick(
+                "active" if mode == "delta" else "",
+                "tobedeleted",
+                "inactive",
+                "Active",
+                "removed",
+                " active",
+                "active",
+            ),
             "dateLastModified": self.pick(stamp, "2024-09-01", "yesterday", "", stamp),
-        }  # fmt: skip
+        }
 
     def values(self, name: str, key: str, mode: str) -> dict[str, str]:
         """One row of file ``name``, by column."""
@@ -67,27 +74,44 @@ class Quirky:
         date = pick("2026-08-17", "", "17.08.2026", "2026-08-17T08:00:00", "20260817")
         row = {
             **self.common(key, mode),
-            "name": "Nordby skole", "type": pick("school", "School", "campus", "district"),
-            "title": "Matte", "startDate": date,
-            "orgSourcedId": self.ref(["s1", "s2"], "s9"), "schoolYearSourcedId": pick("t1", "t9"),
+            "name": "Nordby skole",
+            "type": pick("school", "School", "campus", "district"),
+            "title": "Matte",
+            "startDate": date,
+            "orgSourcedId": self.ref(["s1", "s2"], "s9"),
+            "schoolYearSourcedId": pick("t1", "t9"),
             "classType": pick(self.random.choice(["homeroom", "scheduled"]), "Homeroom", "lab"),
-            "grades": pick("05", "05,06", ""), "courseSourcedId": pick("c1", "c9", ""),
-            "schoolSourcedId": self.ref(["s1", "s2"], "s9"), "termSourcedIds": pick("t1", "t1,t9"),
+            "grades": pick("05", "05,06", ""),
+            "courseSourcedId": pick("c1", "c9", ""),
+            "schoolSourcedId": self.ref(["s1", "s2"], "s9"),
+            "termSourcedIds": pick("t1", "t1,t9"),
             "enabledUser": pick("true", "false", "", "TRUE", "yes"),
             "orgSourcedIds": pick("s1", "s1,s2", "", "s9", " s2 "),
-            "role": pick(self.random.choice(["student", "teacher", "guardian", "parent"]),
-                         "Student", "02", "", "teacher "),
-            "username": pick(key, "", " x "), "givenName": pick("Ola", "", " Kari Anne ", "A\nB"),
-            "familyName": "Nordmann", "email": pick("", "ola@nordby.no"),
-            "agentSourcedIds": pick("", *(self.random.sample(users, min(len(users), 2)) or [""]),
-                                    ",".join(users[:2]), "u1, x9"),
+            "role": pick(
+                self.random.choice(["student", "teacher", "guardian", "parent"]),
+                "Student",
+                "02",
+                "",
+                "teacher ",
+            ),
+            "username": pick(key, "", " x "),
+            "givenName": pick("Ola", "", " Kari Anne ", "A\nB"),
+            "familyName": "Nordmann",
+            "email": pick("", "ola@nordby.no"),
+            "agentSourcedIds": pick(
+                "",
+                *(self.random.sample(users, min(len(users), 2)) or [""]),
+                ",".join(users[:2]),
+                "u1, x9",
+            ),
             "primaryOrgSourcedId": self.ref(["s1", "s2"], "s9"),
             "userSourcedId": self.ref(users, "x9"),  # roles.csv names its own user
             "roleType": pick("primary", "secondary", "Primary", "main", ""),
             "classSourcedId": self.ref(["k1", "k2", "k3"], "k9"),
             "primary": pick("", "true", "false", "False", "1"),
-            "beginDate": date, "endDate": pick("", "2027-06-18", "2027-13-01"),
-        }  # fmt: skip
+            "beginDate": date,
+            "endDate": pick("", "2027-06-18", "2027-13-01"),
+        }
         return row
 
     def cells(self, columns: list[str], values: dict[str, str]) -> list[str]:

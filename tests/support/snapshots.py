@@ -67,7 +67,7 @@ class Store:
     ) -> int:
         """Store an account of the source; return its id."""
         username = username or f"{given[:2]}{family[:2]}"
-        node_ids = frozenset(self.snapshot.nodes[n].id for n in nodes)
+        node_ids = tuple(sorted(self.snapshot.nodes[n].id for n in nodes))
         account = StoredAccount(
             next(self._ids),
             key,
