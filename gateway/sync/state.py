@@ -163,6 +163,11 @@ class StoredMemberships:
         key = self._keys[position]
         return key >> 36, (key >> 6) & ((1 << 30) - 1), self._roles.roles[key & 63]
 
+    def accounts_and_groups(self) -> Iterator[tuple[int, int]]:
+        """(account, group) of every row, straight from the packed keys."""
+        mask = (1 << 30) - 1
+        return ((key >> 36, (key >> 6) & mask) for key in self._keys)
+
     def __len__(self) -> int:
         return len(self._ids)
 
@@ -196,14 +201,35 @@ class Snapshot:
         return self._schools.get(account_id, frozenset())
 
     def _account_schools(self) -> dict[int, frozenset[int]]:
-        """Every account's schools, worked out once and only when a run needs them."""
-        schools: dict[int, set[int]] = {}
+        """Every account's schools, worked out once and only when a run needs them.
+
+        Most accounts have one school, kept as a bare int until a second one shows up;
+        accounts share a handful of school sets, so each set is one shared frozenset.
+        """
+        found: dict[int, int | set[int]] = {}
+
+        def add(account_id: int, school: int) -> None:
+            held = found.get(account_id)
+            if held is None:
+                found[account_id] = school
+            elif isinstance(held, set):
+                held.add(school)
+            elif held != school:
+                found[account_id] = {held, school}
+
         for account in self.accounts.values():
-            schools[account.id] = {self.school_of_node(n) or 0 for n in account.nodes}
+            for node in account.nodes:
+                add(account.id, self.school_of_node(node) or 0)
         group_school = {g.id: g.school_id or 0 for g in self.groups.values()}
-        for account_id, group_id, _ in self.memberships:
-            schools.setdefault(account_id, set()).add(group_school.get(group_id, 0))
-        return {a: frozenset(s - {0}) for a, s in schools.items()}
+        for account_id, group_id in self.memberships.accounts_and_groups():
+            add(account_id, group_school.get(group_id, 0))
+        shared: dict[frozenset[int], frozenset[int]] = {}
+        schools = {}
+        for account_id, held in found.items():
+            these = frozenset(held if isinstance(held, set) else (held,)) - {0}
+            if these:
+                schools[account_id] = shared.setdefault(these, these)
+        return schools
 
     def school_of_node(self, node_id: int | None) -> int | None:
         """The id of the school at or above a stored node."""
