@@ -43,6 +43,12 @@ FIELDS: dict[str, dict[str, tuple[str, str | None]]] = {
 REMOVAL_STATUS = {"expire": "expired", "inactivate": "inactive"}
 # Rows that point at others are deleted first (placements go with their account).
 REMOVAL_ORDER = ("guardian_links", "memberships", "accounts", "groups", "nodes")
+# The tables each entity's creates land in, and how many created rows in a run make the
+# planner's statistics stale enough to refresh them (see ``refresh_statistics``).
+CREATED_TABLES = {"nodes": ("nodes",), "groups": ("groups",),
+                  "accounts": ("accounts", "placements"), "memberships": ("memberships",),
+                  "guardian_links": ("guardian_links",)}  # fmt: skip
+STALE_AFTER = 1_000
 
 
 class Writer:
@@ -81,6 +87,21 @@ class Writer:
             self.remove(removed)
         if self.log:
             self.conn.execute(insert(TABLES["changes"]), self.log)
+        self.refresh_statistics()
+
+    def refresh_statistics(self) -> None:
+        """ANALYZE the PostgreSQL tables this run filled, so the next run's queries plan well.
+
+        Right after a bulk load the planner still thinks the tables are empty and picks
+        nested loops that take seconds; autovacuum catches up only later.
+        """
+        if self.conn.dialect.name != "postgresql":
+            return
+        changes = self.plan.changes
+        created = [entity for entity in CREATED_TABLES if changes[entity].creates]
+        if sum(len(changes[entity].creates) for entity in created) >= STALE_AFTER:
+            tables = [table for entity in created for table in CREATED_TABLES[entity]]
+            self.conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
 
     def _insert_keyed(
         self, entity: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]

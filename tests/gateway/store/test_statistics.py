@@ -1,0 +1,61 @@
+"""After a bulk load on PostgreSQL the writer refreshes the planner's statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from gateway.store.writer import STALE_AFTER
+from tests.support import databases
+from tests.support.cli import Cli
+
+HEADER = "Synkroniseringsnøkkel;Fornavn;Etternavn;Trinn;Klasse\n"
+
+
+def _students(tmp_path: Path, count: int) -> Path:
+    path = tmp_path / f"students-{count}.csv"
+    rows = (f"{n};Elev{n};Etternavn{n};8;8A\n" for n in range(count))
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+def _estimated_rows(url: str, table: str) -> float:
+    """The planner's row estimate for a table; -1 until it was first analyzed."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        sql = text("SELECT reltuples FROM pg_class WHERE relname = :t")
+        estimate = float(conn.execute(sql, {"t": table}).scalar_one())
+    engine.dispose()
+    return estimate
+
+
+@pytest.fixture
+def pg_cli(
+    postgres_admin_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[Cli, str]:
+    """The CLI on a fresh PostgreSQL store, and that store's URL."""
+    url = databases.postgres_copy(postgres_admin_url)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROSTERGATE_DATABASE_URL", url)
+    return Cli(capsys), url
+
+
+@pytest.mark.parametrize(("count", "analyzed"), [(STALE_AFTER, True), (10, False)])
+def test_a_bulk_load_leaves_fresh_statistics(
+    pg_cli: tuple[Cli, str], tmp_path: Path, count: int, analyzed: bool
+) -> None:
+    cli, url = pg_cli
+    feed = _students(tmp_path, count)
+    report = cli.json("import", feed, "--format", "csv", "--school", "Nordby", "--role", "elev")
+    assert report["counts"]["accounts"]["created"] == count
+    expected = {"accounts": count, "placements": count, "memberships": count}
+    estimates = {table: _estimated_rows(url, table) for table in expected}
+    if analyzed:
+        assert estimates == expected
+    else:  # a small run leaves the statistics to autovacuum
+        assert estimates == {table: -1 for table in expected}
