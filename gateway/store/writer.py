@@ -110,7 +110,8 @@ class Writer:
         if not rows:
             return
         table = TABLES[entity]
-        bulk.insert(self.conn, table, ("sync_key", *columns), rows)
+        with bulk.foreign_keys_checked_once(self.conn, table, len(rows)):
+            bulk.insert(self.conn, table, ("sync_key", *columns), rows)
         keys = {row[0] for row in rows}
         self.ids[entity].update(bulk.ids_by_key(self.conn, table, self.plan.source_id, keys))
 
@@ -219,7 +220,9 @@ class Writer:
         placements = (
             (accounts[row[0]], self.resolve("nodes", node)) for row in creates for node in row[7]
         )
-        bulk.insert(self.conn, TABLES["placements"], ("account_id", "node_id"), placements)
+        table = TABLES["placements"]
+        with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):  # one or more each
+            bulk.insert(self.conn, table, ("account_id", "node_id"), placements)
 
     def create_memberships(self) -> None:
         """Insert memberships (origin sync, or manual when a revert puts one back)."""
@@ -234,6 +237,7 @@ class Writer:
             "created_run_id",
         )
         accounts, groups, run_id = self.ids["accounts"], self.ids["groups"], self.run_id
+        creates = self.plan.changes["memberships"].creates
         rows = (
             (
                 account if isinstance(account, int) else accounts[account],
@@ -245,14 +249,15 @@ class Writer:
                 origin,
                 run_id,
             )
-            for account, group, role, begin, end, primary, origin in self.plan.changes[
-                "memberships"
-            ].creates
+            for account, group, role, begin, end, primary, origin in creates
         )
-        bulk.insert(self.conn, TABLES["memberships"], columns, rows)
+        table = TABLES["memberships"]
+        with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):
+            bulk.insert(self.conn, table, columns, rows)
 
     def create_links(self) -> None:
         """Insert guardian links."""
+        creates = self.plan.changes["guardian_links"].creates
         rows = (
             (
                 self.resolve("accounts", guardian),
@@ -260,10 +265,12 @@ class Writer:
                 self.plan.source_id,
                 self.run_id,
             )
-            for guardian, student in self.plan.changes["guardian_links"].creates
+            for guardian, student in creates
         )
         columns = ("guardian_id", "student_id", "source_id", "created_run_id")
-        bulk.insert(self.conn, TABLES["guardian_links"], columns, rows)
+        table = TABLES["guardian_links"]
+        with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):
+            bulk.insert(self.conn, table, columns, rows)
 
     def update(self, entity: str) -> None:
         """Apply field updates, grouped so each set of fields is one executemany."""
