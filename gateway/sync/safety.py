@@ -20,19 +20,27 @@ def _account_totals(snapshot: Snapshot) -> Counter[int]:
     return totals
 
 
-def _membership_totals(snapshot: Snapshot) -> tuple[Counter[int], dict[int, int]]:
-    """Memberships in the source's groups per school, and each group's school."""
-    schools = {g.id: g.school_id or NO_SCHOOL for g in snapshot.groups.values()}
-    totals: Counter[int] = Counter(schools[group] for _, group, _ in snapshot.memberships)
-    return totals, schools
+def _group_schools(snapshot: Snapshot) -> dict[int, int]:
+    """Each of the source's groups' school."""
+    return {g.id: g.school_id or NO_SCHOOL for g in snapshot.groups.values()}
 
 
-def _removing(plan: Plan, snapshot: Snapshot) -> dict[str, Counter[int]]:
+def _membership_totals(snapshot: Snapshot, group_school: dict[int, int]) -> Counter[int]:
+    """Memberships in the source's groups per school."""
+    per_group = Counter(group for _, group in snapshot.memberships.accounts_and_groups())
+    totals: Counter[int] = Counter()
+    for group, count in per_group.items():
+        totals[group_school.get(group, NO_SCHOOL)] += count
+    return totals
+
+
+def _removing(
+    plan: Plan, snapshot: Snapshot, group_school: dict[int, int]
+) -> dict[str, Counter[int]]:
     """How many accounts and memberships the plan would take away, per school."""
     accounts: Counter[int] = Counter()
     for account_id, _, _, _ in plan.changes["accounts"].removals:
         accounts.update(snapshot.schools_of(account_id) or (NO_SCHOOL,))
-    _, group_school = _membership_totals(snapshot)
     memberships: Counter[int] = Counter(
         group_school.get(before["group_id"], NO_SCHOOL)
         for _, _, _, before in plan.changes["memberships"].removals
@@ -42,10 +50,17 @@ def _removing(plan: Plan, snapshot: Snapshot) -> dict[str, Counter[int]]:
 
 def check(plan: Plan, snapshot: Snapshot, threshold: float) -> dict[str, Any] | None:
     """Why the plan must wait for approval, or None when it may be applied."""
-    totals = {"accounts": _account_totals(snapshot), "memberships": _membership_totals(snapshot)[0]}
+    group_school = _group_schools(snapshot)
+    removing = _removing(plan, snapshot, group_school)
+    if not any(removing.values()):
+        return None
+    totals = {
+        "accounts": _account_totals(snapshot),
+        "memberships": _membership_totals(snapshot, group_school),
+    }
     reasons = []
-    for entity, removing in _removing(plan, snapshot).items():
-        for school, count in sorted(removing.items()):
+    for entity, removing_here in removing.items():
+        for school, count in sorted(removing_here.items()):
             held_total = totals[entity][school]
             if count and (threshold == 0 or count > threshold * held_total):
                 node = snapshot.nodes_by_id.get(school)

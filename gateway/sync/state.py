@@ -222,7 +222,9 @@ class Snapshot:
                 add(account.id, self.school_of_node(node) or 0)
         group_school = {g.id: g.school_id or 0 for g in self.groups.values()}
         for account_id, group_id in self.memberships.accounts_and_groups():
-            add(account_id, group_school.get(group_id, 0))
+            school = group_school.get(group_id, 0)
+            if found.get(account_id) != school:  # most are already known by placement
+                add(account_id, school)
         shared: dict[frozenset[int], frozenset[int]] = {}
         schools = {}
         for account_id, held in found.items():
