@@ -44,7 +44,7 @@ USER = (
 HOLDS_11, HOLDS_12 = ("role", "orgSourcedIds"), ("primaryOrgSourcedId",)
 ROLE = (
     *("sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role"),
-    "orgSourcedId",
+    *("orgSourcedId", "beginDate", "endDate"),
 )
 
 # What a user holds: its claims, its orgs and its GUARDIAN/STUDENT bits (1.2: and
@@ -202,10 +202,11 @@ def roles(table: Table, state: State) -> FastRow:
     """roles.csv rows → Claims, held for their users."""
     width, tally, dated = table.header.width, table.status_tallies, _dated(table)
     pad, at = _positions(table, ROLE)
-    at_key, at_status, at_modified, at_user, at_type, at_role, at_org = at
-    orgs, held = _known(state, "orgs"), state.claims
-    statuses, roles = Vocabulary(_deleted(table.mode)), Vocabulary(_role)
+    at_key, at_status, at_modified, at_user, at_type, at_role, at_org, at_begin, at_end = at
+    orgs, held, current = _known(state, "orgs"), state.claims, state.current
+    statuses, roles, dates = Vocabulary(_deleted(table.mode)), Vocabulary(_role), Vocabulary(_date)
     status_of, type_of, role_of = statuses.known, ROLE_TYPES.known, roles.known
+    date_of = dates.known
 
     def role(cells: list[str], line: int) -> Kept | None:
         if len(cells) != width:
@@ -215,21 +216,24 @@ def roles(table: Table, state: State) -> FastRow:
         key, status = cells[at_key].strip(), cells[at_status].strip()
         modified, user = cells[at_modified].strip(), cells[at_user].strip()
         kind, word, org = cells[at_type].strip(), cells[at_role].strip(), cells[at_org].strip()
+        begin, end = cells[at_begin].strip(), cells[at_end].strip()
         if not (key and user and kind and word and org and (modified or not dated)):
             return None
         if org not in orgs:
             return None
         try:
             deleted, primary, word = status_of[status], type_of[kind], role_of[word]
+            begins, ends = date_of[begin], date_of[end]
         except KeyError:  # a spelling met for the first time
             try:
                 deleted, primary = statuses.lookup(status), ROLE_TYPES.lookup(kind)
-                word = roles.lookup(word)
+                word, begins, ends = roles.lookup(word), dates.lookup(begin), dates.lookup(end)
             except KeyError:  # one only the careful path may read
                 return None
         if status or modified:
             tally(line, key, status, modified)
-        held.setdefault(user, []).append(Claim(word, org, primary, line, key, deleted))
+        claim = Claim(word, org, primary, line, key, deleted, current(begins, ends))
+        held.setdefault(user, []).append(claim)
         return KEPT
 
     return role
@@ -330,8 +334,10 @@ def _holds_12(state: State, at: tuple[int, ...]) -> Holds:
         if primary and primary not in orgs:
             return None
         mine = held.get(key, ())
+        if not all(c.current for c in mine):
+            return None  # the careful path reports roles out of their dates
         if len(mine) == 1:  # the common case: what it holds is learnt once
-            role, org, is_primary, _, _, deleted = mine[0]
+            role, org, is_primary, _, _, deleted, _ = mine[0]
             found = ones.lookup((primary, role, org, is_primary, deleted))
         else:
             found = _holding_12(live_roles(mine), primary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,9 +14,11 @@ class ReadOptions:
     packages: at most ``max_members`` members, ``max_total_bytes`` uncompressed
     in all, and no member (above 1 MiB) that inflates more than ``max_ratio``
     times; both what the headers declare and what is actually read are counted.
+    ``today`` is the day roles.csv's beginDate and endDate are held against (None: today).
     """
 
     file: str = ""
     max_members: int = 200
     max_total_bytes: int = 2 * 1024**3
     max_ratio: int = 100
+    today: date | None = None

@@ -3,7 +3,8 @@
 - 1.1: ``role`` at each of ``orgSourcedIds`` → one RoleClaim per org; ``orgs`` as sent.
 - 1.2: roles.csv is read before users.csv and held compactly per user; a user's
   claims are its live roles, primary first; ``orgs`` is ``primaryOrgSourcedId``
-  followed by the roles' orgs. A deleted role row is left out of the claims.
+  followed by the roles' orgs. A deleted role row is left out of the claims, and so
+  is one out of its beginDate–endDate when the user holds a role today.
 - Names are ``givenName``/``familyName``: the legal names registers want on
   accounts. Preferred names are recognised but not used.
 - ``username`` and ``email`` are None when the column is missing, "" when empty.
@@ -37,7 +38,9 @@ def role(state: State, row: Row) -> Iterator[Record]:
         )
     org = row.text("orgSourcedId")
     state.check(row, "orgs", org, "org")
-    claim = Claim(role_word(row, "role"), org, kind == "primary", row.line, row.key, row.deleted)
+    current = state.current(row.date("beginDate"), row.date("endDate"))
+    word, primary = role_word(row, "role"), kind == "primary"
+    claim = Claim(word, org, primary, row.line, row.key, row.deleted, current)
     state.claims.setdefault(row.text("userSourcedId"), []).append(claim)
     yield from ()
 
@@ -56,10 +59,28 @@ def roles_11(word: str, orgs: tuple[str, ...]) -> tuple[RoleClaim, ...]:
 
 
 def live_roles(held: Iterable[Claim]) -> list[Claim]:
-    """The live roles of a user's roles.csv rows, primary first."""
+    """The live roles of a user's roles.csv rows, primary first.
+
+    A role whose dates do not hold it today is left out when the user holds another
+    that they do; a user whose every role is out of its dates keeps them all, since
+    registers often leave last year's dates standing.
+    """
     live = [c for c in held if not c.deleted]
+    current = [c for c in live if c.current]
+    live = current or live
     live.sort(key=lambda c: not c.primary)
     return live
+
+
+def _report_dates(state: State, row: Row, held: list[Claim]) -> None:
+    """Count the user's roles that are out of their dates, and what became of them."""
+    live = [c for c in held if not c.deleted]
+    stale = [c for c in live if not c.current]
+    if not stale:
+        return
+    code = "stale_role_dates" if len(stale) == len(live) else "role_not_current"
+    example = f"{stale[0].role} at {stale[0].org!r} on {state.today}"
+    row.table.tally(code, "", row.line, row.key, example)
 
 
 def roles_12(live: list[Claim], primary: str) -> tuple[tuple[RoleClaim, ...], tuple[str, ...]]:
@@ -70,7 +91,9 @@ def roles_12(live: list[Claim], primary: str) -> tuple[tuple[RoleClaim, ...], tu
 
 def _claims_12(state: State, row: Row) -> tuple[tuple[RoleClaim, ...], tuple[str, ...]]:
     """1.2: the user's live roles from roles.csv, primary first."""
-    live = live_roles(state.claims.pop(row.key, []))
+    held = state.claims.pop(row.key, [])
+    _report_dates(state, row, held)
+    live = live_roles(held)
     if state.modes.get("roles") == "bulk":
         primaries = sum(c.primary for c in live)
         if not live:

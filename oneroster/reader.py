@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 from mapping.records import FeedError, Record, RowIssue, Scope, Severity
@@ -51,10 +52,11 @@ NOT_NEEDED: tuple[Severity, str, str] = ("info", "file_ignored", "not needed for
 
 def read(path: Path, options: ReadOptions | None = None) -> Iterator[Record | RowIssue]:
     """Stream a package's records and issues, then the Scopes its bulk files declare."""
-    with opened(path, options or ReadOptions()) as package:
+    options = options or ReadOptions()
+    with opened(path, options) as package:
         plan = manifest.plan(package)
         yield from plan.issues
-        state = State(plan.version)
+        state = State(plan.version, options.today or date.today())
         for spec in READ[plan.version]:
             if spec.name in plan.files:
                 member, mode = plan.files[spec.name]

@@ -28,6 +28,7 @@ class Claim(NamedTuple):
     line: int
     key: str
     deleted: bool
+    current: bool = True  # its beginDate and endDate hold it today
 
 
 class Agent(NamedTuple):
@@ -50,6 +51,7 @@ class State:
     """The reader's memory across the files of one package."""
 
     version: Version
+    today: date = field(default_factory=date.today)  # what roles' dates are held against
     modes: dict[str, Mode] = field(default_factory=dict)  # files being or been read
     members: dict[str, str] = field(default_factory=dict)  # spec name → member name
     done: set[str] = field(default_factory=set)
@@ -60,6 +62,10 @@ class State:
     agents: list[Agent] = field(default_factory=list)
     parents: list[tuple[int, str, str]] = field(default_factory=list)  # orgs: line, key, parent
     years: set[str] = field(default_factory=set)
+
+    def current(self, begin: date | None, end: date | None) -> bool:
+        """Whether a role with these dates is held today (both ends included)."""
+        return (begin is None or begin <= self.today) and (end is None or self.today <= end)
 
     def begin(self, name: str, mode: Mode, member: str) -> None:
         """Start reading a file whose header is good."""

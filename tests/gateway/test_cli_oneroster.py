@@ -430,6 +430,7 @@ def test_catalyst_v1p2_full_dataset(cli: Cli, database_url: str) -> None:
             ("warning", "invalid_datetime", "users.csv", 2),
             ("warning", "boolean_case", "users.csv", 2),
             ("warning", "primary_role", "users.csv", 4),
+            ("warning", "stale_role_dates", "users.csv", 2),  # every role ended 2025-09-23
             ("info", "agent_ignored", "users.csv", 4),
             ("info", "agent_ignored", "users.csv", 5),
             ("info", "agent_ignored", "users.csv", 7),

@@ -110,7 +110,7 @@ class Quirky:
             "classSourcedId": self.ref(["k1", "k2", "k3"], "k9"),
             "primary": pick("", "true", "false", "False", "1"),
             "beginDate": date,
-            "endDate": pick("", "2027-06-18", "2027-13-01"),
+            "endDate": pick("", "2027-06-18", "2027-13-01", "2025-06-20"),
         }
         return row
 

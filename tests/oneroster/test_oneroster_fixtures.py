@@ -187,10 +187,11 @@ def test_catalyst_oneroster_test_data(read: Callable[..., Any], external: Path) 
 #   6 × TRUE (boolean_case); Thomas line 4 has no primary role (primary_role).
 #   Agents: line 3 Mary(student)→John(guardian) and line 6 mmichel(student)→John are
 #   links; line 4 Thomas(siteAdministrator)→Mary, line 5 Jim(teacher)→John and line 7
-#   Anna(student)→Jim(teacher) are agent_ignored.
+#   Anna(student)→Jim(teacher) are agent_ignored. Every roles.csv row runs 2024-03-06 to
+#   2025-09-23, long past: all 6 users hold only stale roles, kept (stale_role_dates).
 # - enrollments.csv: 6 rows with status (bulk_status).
 # - Scopes: users+roles bulk → accounts; orgs+classes → nodes; enrollments; guardian
-#   links; courses absent → no groups scope. 23 issues in all.
+#   links; courses absent → no groups scope. 24 issues in all.
 def test_catalyst_v1p2_full_dataset(read: Callable[..., Any], external: Path) -> None:
     result = read(external / CATALYST / "v1p2_full_dataset.zip")
     assert summary(result) == {
@@ -224,6 +225,7 @@ def test_catalyst_v1p2_full_dataset(read: Callable[..., Any], external: Path) ->
             ("warning", "invalid_datetime", "users.csv", 2),
             ("warning", "boolean_case", "users.csv", 2),
             ("warning", "primary_role", "users.csv", 4),
+            ("warning", "stale_role_dates", "users.csv", 2),  # every role ended 2025-09-23
             ("info", "agent_ignored", "users.csv", 4),
             ("info", "agent_ignored", "users.csv", 5),
             ("info", "agent_ignored", "users.csv", 7),
@@ -240,6 +242,8 @@ def test_catalyst_v1p2_full_dataset(read: Callable[..., Any], external: Path) ->
     assert "prefferedGivenName (did you mean preferredGivenName?)" in typo.message
     dates = next(i for i in result.issues if i.code == "invalid_datetime")
     assert "5 value(s)" in dates.message and "'1/05/2023'" in dates.message
+    stale = next(i for i in result.issues if i.code == "stale_role_dates")
+    assert stale.message.startswith("6 user(s) hold only roles.csv roles")
 
 
 # oat-sa OneRosterv1p1BaseCSV/ (a directory, 1.1, every file bulk):

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import oneroster
 from mapping.records import GuardianLink, Org, RoleClaim
 
 ORGS = """
@@ -237,6 +238,46 @@ def test_teacher_at_one_school_with_a_secondary_role_at_another(
     assert kari.orgs == ("s1", "s2")
     assert result.codes() == []
     assert result.scopes == ["accounts", "guardian_links"]
+
+
+def test_roles_out_of_their_dates(package: Callable[..., Path], read: Callable[..., Any]) -> None:
+    users = """
+        sourcedId,givenName,familyName,primaryOrgSourcedId
+        moved,Kari,Nordmann,s2
+        stale,Ola,Hansen,s1
+        early,Siv,Berg,s1
+    """
+    roles = """
+        sourcedId,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId
+        r1,moved,secondary,teacher,2023-08-01,2025-06-20,s1
+        r2,moved,primary,teacher,2025-08-01,,s2
+        r3,stale,primary,student,2023-08-01,2025-06-20,s1
+        r4,early,primary,student,2025-09-01,,s1
+        r5,early,secondary,aide,2025-01-01,2025-09-01,s1
+    """
+    orgs = """
+        sourcedId,name,type
+        s1,Nordby skole,school
+        s2,Sørby skole,school
+    """
+    files = {"users.csv": users, "roles.csv": roles, "orgs.csv": orgs}
+    on = oneroster.ReadOptions(file="p.zip", today=date(2025, 9, 1))
+    result = read(package("1.2", files), on)
+    assert result.person("moved").roles == (RoleClaim("teacher", "s2"),)  # the ended one left out
+    assert result.person("stale").roles == (RoleClaim("student", "s1"),)  # kept: nothing newer
+    assert result.person("early").roles == (  # both held on 2025-09-01: begin and end included
+        RoleClaim("student", "s1"),
+        RoleClaim("aide", "s1"),
+    )
+    assert result.codes() == [
+        ("info", "role_not_current", "users.csv", 2),
+        ("warning", "stale_role_dates", "users.csv", 3),
+    ]
+    moved = next(i for i in result.issues if i.code == "role_not_current")
+    assert moved.message.startswith("1 user(s) have roles.csv roles")
+    assert "teacher at 's1' on 2025-09-01" in moved.message
+    later = read(package("1.2", files), oneroster.ReadOptions(today=date(2025, 9, 2)))
+    assert later.person("early").roles == (RoleClaim("student", "s1"),)
 
 
 def test_username_and_email_absent_or_empty(
