@@ -84,15 +84,30 @@ def cmd_changes(app: App, args: argparse.Namespace) -> int:
     """Show what a run changed, field by field."""
     with app.sessions() as session:
         rows = runs.changes(session, args.run)
+        run = runs.get(session, args.run)
+        state, plan_kept = run.state, run.plan is not None
     if args.json:
         print(render.dump(rows))
         return 0
+    if state in ("previewed", "held"):
+        print(_not_written(args.run, state, plan_kept))
     table = [
         [r["entity"], r["key"], r["action"], _fields(r["before"]), _fields(r["after"])]
         for r in rows
     ]
     print(render.table(table, ["entity", "key", "action", "before", "after"]))
     return 0
+
+
+def _not_written(run: int, state: str, plan_kept: bool) -> str:
+    """The line above the changes of a run that wrote nothing."""
+    if plan_kept:
+        return f"Run {run} is {state}: nothing was written. This is what it would change:\n"
+    limit = f"{runs.PREVIEW_PLAN_LIMIT:,}"
+    return (
+        f"Run {run} is {state}: nothing was written, and its plan (more than {limit} rows) "
+        f"was too large to keep; `rostergate report {run}` has its counts.\n"
+    )
 
 
 def _fields(values: dict[str, object] | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import zlib
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import NotFound
 from gateway.store import models as m
-from gateway.sync.changes import Plan
+from gateway.store.writer import REMOVAL_STATUS, jsonable
+from gateway.sync.changes import CREATE_COLUMNS, Plan
 from gateway.sync.report import Report, empty_counts
 from mapping.records import RowIssue
 
@@ -42,10 +44,19 @@ def start(
     return run.id
 
 
-def finish(
-    session: Session, run_id: int, state: str, plan: Plan, now: datetime, keep_plan: bool = False
-) -> Report:
-    """Store a run's outcome, issues and (for a held run) its plan; return its report."""
+# A preview keeps its plan for ``rostergate changes`` up to this many planned rows.
+PREVIEW_PLAN_LIMIT = 100_000
+# How a created row without a sync key of its own is named, as the change log names it.
+KEYED_BY = {"memberships": ("/", ("account", "group", "role")),
+            "guardian_links": (">", ("guardian", "student"))}  # fmt: skip
+
+
+def finish(session: Session, run_id: int, state: str, plan: Plan, now: datetime) -> Report:
+    """Store a run's outcome, its issues and, unless it was applied, its plan; return its report.
+
+    A held run keeps its plan to be approved; a preview keeps it, when not too large, so
+    that ``rostergate changes`` can show what the run would do.
+    """
     report = Report(run_id, state, plan.counts(), plan.issues, plan.held, plan.new_nodes)
     values: dict[str, Any] = {
         "state": state,
@@ -55,7 +66,7 @@ def finish(
         "new_nodes": plan.new_nodes,
         "roles": dict(plan.roles),
     }
-    if keep_plan:
+    if state == "held" or (state == "previewed" and plan.size <= PREVIEW_PLAN_LIMIT):
         values["plan"] = zlib.compress(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
         values["revision"] = plan.revision
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
@@ -115,8 +126,8 @@ def get(session: Session, run_id: int) -> m.ImportRun:
     return run
 
 
-def held_plan(run: m.ImportRun) -> Plan:
-    """The plan a held run stored."""
+def stored_plan(run: m.ImportRun) -> Plan:
+    """The plan a held or previewed run stored."""
     if run.plan is None:
         raise NotFound(f"run {run.id} has no stored plan")
     plan: Plan = pickle.loads(zlib.decompress(run.plan))
@@ -171,8 +182,12 @@ def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def changes(session: Session, run_id: int) -> list[dict[str, Any]]:
-    """A run's change log: each update and removal with its fields before and after."""
-    get(session, run_id)
+    """A run's change log (each update and removal with its fields before and after), or,
+    for a preview or a held run, everything it would create, update and remove."""
+    run = get(session, run_id)
+    if run.state in ("previewed", "held") and run.plan is not None:
+        origin = "revert" if run.kind == "revert" else "sync"
+        return list(planned(stored_plan(run), origin))
     query = select(m.Change).where(m.Change.run_id == run_id).order_by(m.Change.id)
     return [
         {
@@ -182,6 +197,49 @@ def changes(session: Session, run_id: int) -> list[dict[str, Any]]:
             "before": c.before,
             "after": c.after,
             "origin": c.origin,
+            "planned": False,
         }
         for c in session.scalars(query)
     ]
+
+
+def planned(plan: Plan, origin: str) -> Iterator[dict[str, Any]]:
+    """What a plan would write, in the change log's shape (marked planned)."""
+    for entity, changes in plan.changes.items():
+        for row in changes.creates:
+            after = dict(zip(CREATE_COLUMNS[entity], row, strict=True))
+            yield _planned(entity, _created_key(entity, after), "create", None, after, origin)
+        for _, key, diff in changes.updates:
+            before = {name: old for name, (old, _) in diff.items()}
+            after = {name: new for name, (_, new) in diff.items()}
+            yield _planned(entity, key, "update", before, after, origin)
+        for _, key, action, before in changes.removals:
+            status = {"status": REMOVAL_STATUS[action]} if action in REMOVAL_STATUS else None
+            yield _planned(entity, key, action, before, status, origin)
+
+
+def _created_key(entity: str, after: dict[str, Any]) -> str:
+    """A created row's key: its sync key, or what names it in the change log."""
+    if "key" in after:
+        return str(after.pop("key"))
+    separator, columns = KEYED_BY[entity]
+    return separator.join(str(after[column]) for column in columns)
+
+
+def _planned(
+    entity: str,
+    key: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    origin: str,
+) -> dict[str, Any]:
+    return {
+        "entity": entity,
+        "key": key,
+        "action": action,
+        "before": jsonable(before),
+        "after": jsonable(after),
+        "origin": origin,
+        "planned": True,
+    }

@@ -83,6 +83,11 @@ class Plan:
         return {entity: changes.counts() for entity, changes in self.changes.items()}
 
     @property
+    def size(self) -> int:
+        """How many rows applying the plan would create, update or remove."""
+        return sum(len(c.creates) + len(c.updates) + len(c.removals) for c in self.changes.values())
+
+    @property
     def changes_anything(self) -> bool:
         """Whether applying the plan would write anything."""
         return any(c.creates or c.updates or c.removals for c in self.changes.values())

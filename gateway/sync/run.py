@@ -90,7 +90,7 @@ def _plan_and_apply(
     if dry_run:
         return runs.finish(session, run_id, "previewed", the_plan, now())
     if the_plan.held:
-        return runs.finish(session, run_id, "held", the_plan, now(), keep_plan=True)
+        return runs.finish(session, run_id, "held", the_plan, now())
     if the_plan.changes_anything:
         writer.apply(session, the_plan, run_id, now())
     runs.mark_applied(session, run_id)
@@ -157,7 +157,7 @@ def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
         run_row = runs.get(session, run_id)
         if run_row.state != "held":
             raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to approve")
-        held: Plan = runs.held_plan(run_row)
+        held: Plan = runs.stored_plan(run_row)
         current = snapshot.revision(session)
         if current != held.revision:
             raise ConflictError(

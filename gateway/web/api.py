@@ -45,6 +45,17 @@ async def show_run(request: web.Request) -> web.Response:
     return web.json_response(report.to_json(), dumps=_dumps)
 
 
+@routes.get(r"/runs/{run:\d+}/changes")
+async def run_changes(request: web.Request) -> web.Response:
+    """What a run changed, or for a preview or held run would change, as `rostergate changes`."""
+    run_id = int(request.match_info["run"])
+    try:
+        rows = await _read(request, lambda s: runs.changes(s, run_id))
+    except NotFound as err:
+        raise web.HTTPNotFound(text=str(err)) from err
+    return web.json_response(rows, dumps=_dumps)
+
+
 @routes.get(r"/{what:accounts|nodes|groups|memberships}")
 async def listing(request: web.Request) -> web.Response:
     """What the store holds, as `rostergate list --json` prints it."""

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine, text
+
+from gateway.store import runs
 from tests.support.cli import Cli
 
 HEADER = (
@@ -95,12 +99,68 @@ def test_changing_one_row_is_exactly_one_update_logged_before_and_after(
             "key": "1001",
             "action": "update",
             "origin": "sync",
+            "planned": False,
             "before": {"email": "maria@nordby.no"},
             "after": {"email": "maria.schneider@nordby.no"},
         }
     ]
     emails = {a["sync_key"]: a["email"] for a in cli.json("list", "accounts")}
     assert emails["1001"] == "maria.schneider@nordby.no"
+
+
+def test_a_preview_lists_what_the_run_will_change_and_the_run_does_just_that(
+    cli: Cli, tmp_path: Path, database_url: str
+) -> None:
+    args = ("--format", "csv", "--school", "Nordby skole", "--role", "elev")
+    cli.json("import", write(tmp_path, STUDENTS), *args)
+    changed = STUDENTS.replace("maria@nordby.no", "maria.schneider@nordby.no")
+    feed = write(tmp_path, changed + "1004;Ola;Nordmann;;;8;8A;;;\n", "changed.csv")
+    before = cli.json("list", "accounts")
+    preview = cli.json("import", feed, *args, "--dry-run")
+    planned = cli.json("changes", str(preview["run"]))
+    assert cli.json("list", "accounts") == before
+    assert [(c["entity"], c["key"], c["action"], c["planned"]) for c in planned] == [
+        ("accounts", "1004", "create", True),
+        ("accounts", "1001", "update", True),
+        ("memberships", planned[2]["key"], "create", True),
+    ]
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        query = text("SELECT id FROM nodes WHERE sync_key = 'Nordby skole/8'")
+        year_8 = conn.execute(query).scalar_one()
+    engine.dispose()
+    assert planned[0]["after"] == {
+        "username": "OlNo",
+        "given_name": "Ola",
+        "family_name": "Nordmann",
+        "email": "",
+        "profile": "Student",
+        "status": "active",
+        "nodes": [year_8],  # a stored node is named by its id, as in the change log
+    }
+    assert planned[1]["before"] == {"email": "maria@nordby.no"}
+    assert planned[1]["after"] == {"email": "maria.schneider@nordby.no"}
+    assert planned[2]["key"].startswith("1004/") and planned[2]["after"]["role"] == "student"
+    shown = cli("changes", str(preview["run"])).out
+    assert shown.startswith(f"Run {preview['run']} is previewed: nothing was written.")
+
+    applied = cli.json("import", feed, *args)
+    assert applied["counts"] == preview["counts"]
+    logged = cli.json("changes", str(applied["run"]))  # creates carry the run id instead
+    assert logged == [{**planned[1], "planned": False}]
+    accounts = {a["sync_key"]: a for a in cli.json("list", "accounts")}
+    assert accounts["1004"]["username"] == "OlNo"
+
+
+def test_a_preview_too_large_to_keep_says_so(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs, "PREVIEW_PLAN_LIMIT", 3)
+    args = ("--format", "csv", "--school", "Nordby skole", "--role", "elev", "--dry-run")
+    preview = cli.json("import", write(tmp_path, STUDENTS), *args)
+    assert sum(c["created"] for c in preview["counts"].values()) > 3
+    assert cli.json("changes", str(preview["run"])) == []
+    assert "too large to keep" in cli("changes", str(preview["run"])).out
 
 
 def test_usernames_stay_stable_across_reimports_and_name_changes(cli: Cli, tmp_path: Path) -> None:

@@ -399,6 +399,7 @@ def test_update_changes_exactly_the_sent_fields(feeds: Feeds, cli: Cli) -> None:
             "key": "1001",
             "action": "update",
             "origin": "sync",
+            "planned": False,
             "before": {"given_name": "Ada", "family_name": "Berg", "email": ""},
             "after": {
                 "given_name": "Adele",

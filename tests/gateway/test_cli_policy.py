@@ -218,7 +218,15 @@ def test_a_held_run_can_be_discarded(feeds: Feeds, cli: Cli) -> None:
     feeds.run(world)
     held = feeds.run(world.without("P1", "P2", "P3"))
     assert held["state"] == "held"
+    waiting = cli.json("changes", str(held["run"]))
+    expiring = [(c["key"], c["before"], c["after"]) for c in waiting if c["entity"] == "accounts"]
+    assert expiring == [
+        (key, {"status": "active"}, {"status": "expired"}) for key in ("P1", "P2", "P3")
+    ]
+    assert {c["action"] for c in waiting if c["entity"] == "memberships"} == {"delete"}
+    assert all(c["planned"] for c in waiting)
     assert cli.json("discard", str(held["run"]))["state"] == "discarded"
+    assert cli.json("changes", str(held["run"])) == []  # a discarded plan is gone
     assert all(a["status"] == "active" for a in accounts(cli).values())
     assert cli("approve", str(held["run"])).code == 2
 

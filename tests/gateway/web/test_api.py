@@ -38,3 +38,25 @@ async def test_runs_reports_and_accounts(aiohttp_client, database_url: str, tmp_
     ]
     missing = await client.get("/api/runs/999")
     assert missing.status == 404
+
+
+async def test_a_previews_changes(aiohttp_client, database_url: str, tmp_path: Path) -> None:
+    config = Config(database_url=database_url)
+    path = tmp_path / "elever.csv"
+    path.write_text(FEED, encoding="utf-8")
+    engine = make_engine(database_url)
+    feed = Feed(path, "csv", "", {"school": "Nordby skole", "role": "elev"})
+    preview = run(make_sessions(engine), config, feed, dry_run=True)
+    engine.dispose()
+    client = await aiohttp_client(create_app(config))
+
+    planned = await (await client.get(f"/api/runs/{preview.run}/changes")).json()
+    accounts = [
+        (c["key"], c["action"], c["after"]["username"])
+        for c in planned
+        if c["entity"] == "accounts"
+    ]
+    assert accounts == [("1", "create", "AsOd"), ("2", "create", "OlDa")]
+    assert {c["entity"] for c in planned} == {"accounts", "nodes", "groups", "memberships"}
+    assert all(c["planned"] for c in planned)
+    assert (await client.get("/api/runs/999/changes")).status == 404
