@@ -234,6 +234,7 @@ def _planned(
     after: dict[str, Any] | None,
     origin: str,
 ) -> dict[str, Any]:
+    """One row of a plan, as ``changes`` shows it."""
     return {
         "entity": entity,
         "key": key,
