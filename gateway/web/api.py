@@ -28,6 +28,14 @@ async def _read(request: web.Request, query: Callable[[Session], Any]) -> Any:
     return await asyncio.to_thread(work)
 
 
+async def _found(request: web.Request, query: Callable[[Session], Any]) -> Any:
+    """``_read``, with a run that does not exist as a 404."""
+    try:
+        return await _read(request, query)
+    except NotFound as err:
+        raise web.HTTPNotFound(text=str(err)) from err
+
+
 @routes.get("/runs")
 async def list_runs(request: web.Request) -> web.Response:
     """The latest runs."""
@@ -38,10 +46,7 @@ async def list_runs(request: web.Request) -> web.Response:
 async def show_run(request: web.Request) -> web.Response:
     """One run's report (DESIGN §5)."""
     run_id = int(request.match_info["run"])
-    try:
-        report = await _read(request, lambda s: runs.report(s, run_id))
-    except NotFound as err:
-        raise web.HTTPNotFound(text=str(err)) from err
+    report = await _found(request, lambda s: runs.report(s, run_id))
     return web.json_response(report.to_json(), dumps=_dumps)
 
 
@@ -49,10 +54,7 @@ async def show_run(request: web.Request) -> web.Response:
 async def run_changes(request: web.Request) -> web.Response:
     """What a run changed, or for a preview or held run would change, as `rostergate changes`."""
     run_id = int(request.match_info["run"])
-    try:
-        rows = await _read(request, lambda s: runs.changes(s, run_id))
-    except NotFound as err:
-        raise web.HTTPNotFound(text=str(err)) from err
+    rows = await _found(request, lambda s: runs.changes(s, run_id))
     return web.json_response(rows, dumps=_dumps)
 
 
