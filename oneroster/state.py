@@ -51,7 +51,7 @@ class State:
     """The reader's memory across the files of one package."""
 
     version: Version
-    today: date = field(default_factory=date.today)  # what roles' dates are held against
+    today: date  # what roles' dates are held against
     modes: dict[str, Mode] = field(default_factory=dict)  # files being or been read
     members: dict[str, str] = field(default_factory=dict)  # spec name → member name
     done: set[str] = field(default_factory=set)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import NotFound
 from gateway.store import models as m
-from gateway.store.writer import REMOVAL_STATUS, jsonable
+from gateway.store.writer import jsonable, removal_after
 from gateway.sync.changes import CREATE_COLUMNS, Plan
 from gateway.sync.report import Report, empty_counts
 from mapping.records import RowIssue
@@ -214,8 +214,7 @@ def planned(plan: Plan, origin: str) -> Iterator[dict[str, Any]]:
             after = {name: new for name, (_, new) in diff.items()}
             yield _planned(entity, key, "update", before, after, origin)
         for _, key, action, before in changes.removals:
-            status = {"status": REMOVAL_STATUS[action]} if action in REMOVAL_STATUS else None
-            yield _planned(entity, key, action, before, status, origin)
+            yield _planned(entity, key, action, before, removal_after(action), origin)
 
 
 def _created_key(entity: str, after: dict[str, Any]) -> str:

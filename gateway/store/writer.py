@@ -320,8 +320,7 @@ class Writer:
         for action in ("expire", "inactivate", "delete"):
             rows = [(i, k, before) for i, k, a, before in removals if a == action]
             for row_id, key, before in rows:
-                after = {"status": REMOVAL_STATUS[action]} if action in REMOVAL_STATUS else None
-                self._log(entity, row_id, key, action, before, after)
+                self._log(entity, row_id, key, action, before, removal_after(action))
             ids = [row_id for row_id, _, _ in rows]
             for chunk in _chunks(ids, 500):
                 if action == "delete":
@@ -373,6 +372,11 @@ def jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
             value = sorted(value)
         out[name] = value
     return out
+
+
+def removal_after(action: str) -> dict[str, Any] | None:
+    """What a removal leaves of a row: its new status, or nothing when it is deleted."""
+    return {"status": REMOVAL_STATUS[action]} if action in REMOVAL_STATUS else None
 
 
 def bump_revision(conn: Connection, seen: int) -> int:
