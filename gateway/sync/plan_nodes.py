@@ -64,6 +64,8 @@ def plan_nodes(ctx: Context) -> None:
     ctx.refs["nodes"].update({key: node.id for key, node in snapshot.nodes.items()})
     for org in sorted(ctx.desired.orgs.values(), key=lambda o: tree.depth(o.key)):
         stored = snapshot.nodes.get(org.key)
+        if stored and stored.source_id != snapshot.source_id:
+            continue  # another source's school the feed places people at: that source keeps it
         if _paused(ctx, "nodes", tree.school(org.key)):
             continue
         if org.deleted:
