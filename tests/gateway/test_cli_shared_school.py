@@ -116,3 +116,18 @@ def test_a_name_two_schools_share_is_refused_with_keys_that_tell_them_apart(
     (issue,) = failed.json()["issues"]
     assert (issue["code"], issue["file"], issue["line"]) == ("ambiguous_school", "column.csv", 2)
     assert "V9" not in {a["sync_key"] for a in cli.json("list", "accounts")}
+
+
+def test_a_school_column_finds_the_school_whatever_the_case(cli: Cli, tmp_path: Path) -> None:
+    first = write(
+        tmp_path, "first.csv", "ID;Fornavn;Etternavn;Skole;Rolle\nT1;Ola;Dahl;Nordby skole;lærer\n"
+    )
+    assert cli.json("import", first, "--format", "csv")["counts"]["nodes"]["created"] == 1
+    later = write(
+        tmp_path, "later.csv", "ID;Fornavn;Etternavn;Skole;Rolle\nT2;Kari;Lie;NORDBY SKOLE;lærer\n"
+    )
+    report = cli.json("import", later, "--format", "csv")
+    assert report["counts"]["nodes"] == dict.fromkeys(report["counts"]["nodes"], 0)
+    assert nodes(cli) == [("Nordby skole", "school", "csv", "Nordby skole")]
+    placed = {a["sync_key"]: a["nodes"] for a in cli.json("list", "accounts")}
+    assert placed == {"T1": ["Nordby skole"], "T2": ["Nordby skole"]}
