@@ -141,7 +141,8 @@ def add_member(session: Session, group_name: str, username: str, role: str | Non
     group = lookup.group(session, group_name)
     account = lookup.account(session, username)
     school = session.get(m.Node, group.school_id) if group.school_id else None
-    if not (settings_of(session, school.id) if school else SchoolSettings()).allow_manual_members:
+    settings = settings_of(session, school.id) if school else SchoolSettings()
+    if not settings.allow_manual_members:
         where = school.name if school else "the group's school"
         raise RuleError(
             f"allow_manual_members is off at {where}: {group.name} takes only the register's "
