@@ -140,6 +140,14 @@ def add_member(session: Session, group_name: str, username: str, role: str | Non
     """Add a manual member to a group; return the hierarchy role given."""
     group = lookup.group(session, group_name)
     account = lookup.account(session, username)
+    school = session.get(m.Node, group.school_id) if group.school_id else None
+    settings = settings_of(session, school.id) if school else SchoolSettings()
+    if not settings.allow_manual_members:
+        where = school.name if school else "the group's school"
+        raise RuleError(
+            f"allow_manual_members is off at {where}: {group.name} takes only the register's "
+            f"members (rostergate settings SCHOOL --set allow_manual_members=true)"
+        )
     hierarchy_role = _role(session, account, role)
     exists = select(m.Membership.id).where(
         m.Membership.account_id == account.id,
@@ -171,8 +179,14 @@ def add_member(session: Session, group_name: str, username: str, role: str | Non
     return hierarchy_role
 
 
-def remove_member(session: Session, group_name: str, username: str, role: str | None) -> int:
-    """Remove an account from a group (any origin); return how many memberships went."""
+def remove_member(
+    session: Session, group_name: str, username: str, role: str | None, force: bool = False
+) -> int:
+    """Remove an account from a group; return how many memberships went.
+
+    A membership the sync made comes back with the register's next import, so removing
+    one takes ``force``.
+    """
     group = lookup.group(session, group_name)
     account = lookup.account(session, username)
     query = select(m.Membership).where(
@@ -183,6 +197,11 @@ def remove_member(session: Session, group_name: str, username: str, role: str | 
     rows = session.scalars(query).all()
     if not rows:
         raise UsageError(f"{account.username} is not a member of {group.name}")
+    if not force and any(row.origin == "sync" for row in rows):
+        raise RuleError(
+            f"{account.username} is in {group.name} because the register says so: the register "
+            "will restore it on its next import; change it there, or use --force to remove it now"
+        )
     for row in rows:
         before = {
             "account_id": row.account_id,

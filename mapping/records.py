@@ -157,6 +157,7 @@ class RowIssue:
     key: str = ""
     line: int | None = None
     file: str = ""
+    skipped: int = 0  # how many of its entity's records the plan skipped for this reason
 
 
 Record = Person | Org | Group | Membership | GuardianLink | Scope

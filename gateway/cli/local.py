@@ -40,7 +40,7 @@ def cmd_member(app: App, args: argparse.Namespace) -> int:
             role = add_member(session, args.group, args.username, args.role)
             print(f"{args.username} added to {args.group} as {role} (manual)")
         else:
-            count = remove_member(session, args.group, args.username, args.role)
+            count = remove_member(session, args.group, args.username, args.role, args.force)
             print(f"{args.username} removed from {args.group} ({count} membership(s))")
     return 0
 
@@ -57,4 +57,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("group", help="the group's key or name")
     p.add_argument("username")
     p.add_argument("--role", help="student, teacher, … (default: from the account's profile)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="remove a member the sync added (the next import puts it back)",
+    )
     p.set_defaults(handler=cmd_member)

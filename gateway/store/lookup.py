@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from gateway.errors import NotFound, UsageError
 from gateway.store import models as m
 from gateway.store.queries import node_paths
+from gateway.sync.schools import School, Schools
 from mapping.usernames import username_key
 
 
@@ -21,21 +22,28 @@ def account(session: Session, username: str) -> m.Account:
     return found
 
 
-def school(session: Session, name: str) -> m.Node:
-    """A school node by sync key, name or path; a name two schools share is ambiguous."""
+def schools(session: Session, source: str = "") -> Schools:
+    """Every school node in the store, to be found by key, path or name; ``source`` is the
+    run's, whose own schools are found first by key."""
     paths = node_paths(session)
-    schools = session.scalars(select(m.Node).where(m.Node.kind == "school")).all()
-    for matches in (
-        [s for s in schools if s.sync_key == name],
-        [s for s in schools if paths[s.id] == name],
-        [s for s in schools if s.name.casefold() == name.casefold()],
-    ):
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            keys = ", ".join(f"{paths[s.id]} (key {s.sync_key})" for s in matches)
-            raise UsageError(f"{name!r} names several schools: {keys}; use the key")
-    raise NotFound(f"there is no school {name!r}")
+    query = (
+        select(m.Node.id, m.Node.sync_key, m.Source.name, m.Node.name)
+        .outerjoin(m.Source, m.Node.source_id == m.Source.id)
+        .where(m.Node.kind == "school")
+    )
+    return Schools(
+        (School(i, key, src or "", name, paths[i]) for i, key, src, name in session.execute(query)),
+        source,
+    )
+
+
+def school(session: Session, name: str) -> m.Node:
+    """A school node by key, SOURCE:KEY, path or name; a name two schools share is ambiguous."""
+    found = schools(session).find(name)
+    node = session.get(m.Node, found.id) if found else None
+    if node is None:
+        raise NotFound(f"there is no school {name!r}")
+    return node
 
 
 def group(session: Session, name: str) -> m.Group:

@@ -235,6 +235,7 @@ class RunIssue(Base):
     file: Mapped[str] = mapped_column(String(255), default="")
     line: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Change(Base):

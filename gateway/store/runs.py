@@ -86,6 +86,7 @@ def save_issues(session: Session, run_id: int, issues: list[RowIssue]) -> None:
             "file": i.file,
             "line": i.line,
             "message": i.message,
+            "skipped": i.skipped,
         }
         for i in issues
     ]
@@ -141,7 +142,7 @@ def report(session: Session, run_id: int) -> Report:
         select(m.RunIssue).where(m.RunIssue.run_id == run_id).order_by(m.RunIssue.id)
     )
     issues = [
-        RowIssue(r.severity, r.code, r.message, r.entity, r.key, r.line, r.file)  # type: ignore[arg-type]
+        RowIssue(r.severity, r.code, r.message, r.entity, r.key, r.line, r.file, r.skipped)  # type: ignore[arg-type]
         for r in rows
     ]
     return Report(

@@ -47,13 +47,19 @@ class Context:
         message: str,
         line: int | None = None,
         file: str = "",
+        skipped: int = 0,
     ) -> None:
-        """Add an issue to the plan."""
-        self.plan.issues.append(RowIssue(severity, code, message, entity, key, line, file))  # type: ignore[arg-type]
+        """Add an issue to the plan; ``skipped``: how many records of the entity it explains."""
+        issue = RowIssue(severity, code, message, entity, key, line, file, skipped)  # type: ignore[arg-type]
+        self.plan.issues.append(issue)
 
-    def about(self, person: Person, severity: Severity, code: str, message: str) -> None:
+    def about(
+        self, person: Person, severity: Severity, code: str, message: str, skipped: int = 0
+    ) -> None:
         """Add an issue about a person's account, pointing at where the feed sent it."""
-        self.issue(severity, code, "accounts", person.key, message, person.line, person.file)
+        self.issue(
+            severity, code, "accounts", person.key, message, person.line, person.file, skipped
+        )
 
     def school_id(self, school: str) -> int | None:
         """The stored id of a school node by key."""
@@ -135,6 +141,5 @@ class Context:
             if setting == "guardians_from":
                 when = self.settings(school).guardians_from
                 why = f"guardians are synced from {when}"
-            self.issue(
-                "info", "setting_off", entity, school, f"{count} {entity} at {name} skipped: {why}"
-            )
+            message = f"{count} {entity} at {name} skipped: {why}"
+            self.issue("info", "setting_off", entity, school, message, skipped=count)

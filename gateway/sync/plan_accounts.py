@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
+from gateway.sync.plan_members import account_ref
 from gateway.sync.state import StoredAccount
 from mapping.profiles import Category, Profile
 from mapping.records import Person
@@ -42,8 +42,7 @@ def _facts(ctx: Context) -> dict[str, Facts]:
     schools: dict[tuple[str, ...], list[str]] = {}  # org keys → their schools; orgs repeat
     for key, person in ctx.desired.persons.items():
         words = list(dict.fromkeys([claim.role for claim in person.roles]))
-        for word in words:
-            roles[word] += 1
+        roles.update(words)  # each word once per person, as is each word below
         at = schools.get(person.orgs)
         if at is None:
             found = {tree.school(org) for org in person.orgs if org in tree} - {""}
@@ -54,7 +53,6 @@ def _facts(ctx: Context) -> dict[str, Facts]:
         group: (ctx.is_placement(group), ctx.group_school(group))
         for group in {key[1] for key in rows}
     }
-    roles.update(map(itemgetter(2), rows))  # counted at C speed: a million rows
     get = facts.get
     for (person_key, group, role), entry in rows.items():
         if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
@@ -62,6 +60,7 @@ def _facts(ctx: Context) -> dict[str, Facts]:
         fact = get(person_key) or facts[person_key]  # a person the feed only names here
         if role not in fact.roles:
             fact.roles.append(role)
+            roles[role] += 1
         is_place, school = places[group]
         if is_place and group not in fact.places:
             fact.places.append(group)
@@ -84,9 +83,10 @@ def _profile(ctx: Context, person: Person, roles: tuple[str, ...]) -> Profile | 
         return profile
     words = ", ".join(repr(r) for r in unmapped)
     if not roles:
-        ctx.about(person, "error", "no_role", "no role given; skipped")
+        ctx.about(person, "error", "no_role", "no role given; skipped", skipped=1)
     elif profile is None:
-        ctx.about(person, "error", "unmapped_role", f"role {words} matches no profile; skipped")
+        message = f"role {words} matches no profile; skipped"
+        ctx.about(person, "error", "unmapped_role", message, skipped=1)
     else:
         if unmapped:
             message = f"role {words} matches no profile; using {profile.name}"
@@ -163,7 +163,7 @@ def _create(ctx: Context, person: Person, after: dict[str, Any]) -> None:
     username, how = ctx.usernames.allocate(person.username, *names, ctx.policy.usernames)
     if username is None:
         message = USERNAME_FAILURES[how].format(sent=person.username)
-        ctx.about(person, "error", f"username_{how}", message)
+        ctx.about(person, "error", f"username_{how}", message, skipped=1)
         ctx.skip_person(person.key)
         ctx.plan.changes["accounts"].skipped += 1
         return
@@ -242,8 +242,8 @@ def _expire(ctx: Context, stored: StoredAccount) -> None:
     )
 
 
-def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
-    """Plan one person's account."""
+def _plan_person(ctx: Context, person: Person, fact: Facts, pupils: list[str]) -> bool:
+    """Plan one person's account; False when a new guardian is left out for want of a pupil."""
     stored, rekey = _stored(ctx, person)
     if person.deleted:
         ctx.skip_person(person.key)  # the person's memberships and links go with them
@@ -252,7 +252,7 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
                 _expire(ctx, stored)
         else:
             ctx.plan.changes["accounts"].unchanged += 1
-        return
+        return True
     # A delta that names a known person without roles or orgs leaves those as they are.
     if stored and not fact.roles:
         profile: Profile | None = ctx.snapshot.profiles[stored.profile]
@@ -266,7 +266,11 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
             ctx.block("accounts", *blocked)
         else:
             ctx.plan.changes["accounts"].skipped += 1
-        return
+        return True
+    if not stored and profile.category == "guardians" and _orphan(ctx, pupils):
+        ctx.skip_person(person.key)
+        ctx.plan.changes["accounts"].skipped += 1
+        return False
     after: dict[str, Any] = {  # in CREATE_COLUMNS order: a create is (key, username, *after)
         "given_name": person.given_name,
         "family_name": person.family_name,
@@ -281,6 +285,21 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
         _update(ctx, person, stored, after, forced, rekey)
     else:
         _create(ctx, person, after)
+    return True
+
+
+def _orphan(ctx: Context, pupils: list[str]) -> bool:
+    """Whether the feed links a guardian to pupils, none of whom has an account in this run."""
+    return bool(pupils) and all(account_ref(ctx, pupil) is None for pupil in pupils)
+
+
+def _pupils(ctx: Context) -> dict[str, list[str]]:
+    """The pupils the feed links each guardian to (deleted links left out)."""
+    pupils: dict[str, list[str]] = defaultdict(list)
+    for (guardian, student), link in ctx.desired.links.items():
+        if not link.deleted:
+            pupils[guardian].append(student)
+    return pupils
 
 
 def _expire_missing(ctx: Context, seen: set[str]) -> None:
@@ -295,9 +314,14 @@ def _expire_missing(ctx: Context, seen: set[str]) -> None:
 
 def plan_accounts(ctx: Context) -> None:
     """Plan every person in the feed, then expire the missing ones of a full snapshot."""
-    facts = _facts(ctx)
+    facts, pupils = _facts(ctx), _pupils(ctx)
     seen: set[str] = set()
-    for person in ctx.desired.persons.values():
+    orphans = 0
+    # Guardians last: a new one is created only when a pupil it is linked to has an account.
+    for person in sorted(ctx.desired.persons.values(), key=lambda p: p.key in pupils):
         seen.update((person.key, person.old_key))
-        _plan_person(ctx, person, facts[person.key])
+        orphans += not _plan_person(ctx, person, facts[person.key], pupils.get(person.key, []))
+    if orphans:
+        message = f"{orphans} guardian(s) skipped: no pupil they are linked to is synced"
+        ctx.issue("info", "no_linked_pupil", "accounts", "", message, skipped=orphans)
     _expire_missing(ctx, seen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
-from gateway.sync.plan_members import account_ref
+from gateway.sync.plan_members import account_ref, skipped_persons
 
 
 def plan_links(ctx: Context) -> None:
@@ -12,11 +12,14 @@ def plan_links(ctx: Context) -> None:
     changes = ctx.plan.changes["guardian_links"]
     wanted: set[tuple[Ref, Ref]] = set()
     deleted: set[tuple[Ref, Ref]] = set()
+    of_skipped_persons = 0
     for (guardian_key, student_key), link in ctx.desired.links.items():
         guardian, student = account_ref(ctx, guardian_key), account_ref(ctx, student_key)
         if guardian is None or student is None:
             changes.skipped += 1
-            if guardian_key not in ctx.skipped_persons and student_key not in ctx.skipped_persons:
+            if guardian_key in ctx.skipped_persons or student_key in ctx.skipped_persons:
+                of_skipped_persons += 1
+            else:
                 missing = guardian_key if guardian is None else student_key
                 ctx.issue(
                     "error",
@@ -26,6 +29,7 @@ def plan_links(ctx: Context) -> None:
                     f"person {missing!r} is not in the feed or the store; link skipped",
                     link.line,
                     link.file,
+                    skipped=1,
                 )
         elif link.deleted:
             deleted.add((guardian, student))
@@ -35,6 +39,8 @@ def plan_links(ctx: Context) -> None:
                 changes.unchanged += 1
             else:
                 changes.creates.append((guardian, student))
+    if of_skipped_persons:
+        skipped_persons(ctx, "guardian_links", of_skipped_persons)
     _remove_links(ctx, wanted, deleted)
 
 

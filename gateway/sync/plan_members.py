@@ -87,6 +87,7 @@ class _Planner:
         self.unchanged = 0  # counted here, added to the changes once: this runs a million times
         self.accounts = ctx.refs["accounts"]
         self.in_deleted: Counter[str] = Counter()
+        self.of_skipped_persons = 0
         # Only when two of the feed's role words map to one hierarchy role (IMS 01 and 04
         # are both student) can two rows be one membership; only then is a set kept.
         self.new: set[tuple[Ref, Ref, str]] = set()
@@ -156,6 +157,7 @@ class _Planner:
             return self.ctx.block("memberships", school, setting)
         if why == "skipped":
             self.changes.skipped += 1
+            self.of_skipped_persons += 1
         elif why == "deleted":
             self.changes.skipped += 1
             self.in_deleted[key[1]] += 1
@@ -256,7 +258,14 @@ class _Planner:
             f"{message}; skipped",
             m.line,
             m.file,
+            skipped=1,
         )
+
+
+def skipped_persons(ctx: Context, entity: str, count: int) -> None:
+    """One line for the memberships or links skipped because their person was."""
+    message = f"{count} {entity} skipped: the person was skipped (see the accounts' issues)"
+    ctx.issue("info", "person_skipped", entity, "", message, skipped=count)
 
 
 def label(key: tuple[Ref, Ref, str]) -> str:
@@ -287,7 +296,9 @@ def plan_memberships(ctx: Context) -> None:
     file = ctx.desired.memberships.file
     for group, count in planner.in_deleted.items():
         message = f"{count} memberships of {group!r} skipped: the feed deletes the group"
-        ctx.issue("info", "group_deleted", "memberships", group, message, file=file)
+        ctx.issue("info", "group_deleted", "memberships", group, message, file=file, skipped=count)
+    if planner.of_skipped_persons:
+        skipped_persons(ctx, "memberships", planner.of_skipped_persons)
     _remove_stale(ctx, planner)
 
 

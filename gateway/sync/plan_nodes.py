@@ -64,6 +64,8 @@ def plan_nodes(ctx: Context) -> None:
     ctx.refs["nodes"].update({key: node.id for key, node in snapshot.nodes.items()})
     for org in sorted(ctx.desired.orgs.values(), key=lambda o: tree.depth(o.key)):
         stored = snapshot.nodes.get(org.key)
+        if stored and (stored.key != org.key or stored.source_id != snapshot.source_id):
+            continue  # a school the feed names by another of its names, or another source's
         if _paused(ctx, "nodes", tree.school(org.key)):
             continue
         if org.deleted:

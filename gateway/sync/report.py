@@ -44,7 +44,7 @@ class Report:
 
 def issue_json(issue: RowIssue) -> dict[str, Any]:
     """One issue as JSON."""
-    return {
+    data: dict[str, Any] = {
         "severity": issue.severity,
         "code": issue.code,
         "entity": issue.entity,
@@ -53,3 +53,6 @@ def issue_json(issue: RowIssue) -> dict[str, Any]:
         "file": issue.file,
         "message": issue.message,
     }
+    if issue.skipped:  # the records of its entity it explains: counts.skipped is their sum
+        data["skipped"] = issue.skipped
+    return data

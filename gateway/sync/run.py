@@ -6,6 +6,7 @@ A preview is the same path with ``dry_run=True``: it stops before apply.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 from collections.abc import Iterator
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import Config
 from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
+from gateway.store import lookup, runs, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
-from gateway.store import runs, snapshot, sources, writer
 from gateway.sync import safety
 from gateway.sync.changes import Plan, Policy
 from gateway.sync.desired import Desired, collect
@@ -84,6 +85,8 @@ def _plan_and_apply(
 ) -> Report:
     """Plan against a fresh snapshot, then preview, hold or apply, all in one transaction."""
     snap = snapshot.load(session, source_id, feed.source_name)
+    if feed.format == "csv":  # the CSV names schools by text: any source's school may answer
+        lookup.schools(session, feed.source_name).adopt(snap, desired.orgs)
     the_plan = plan(desired, snap, policy)
     if the_plan.removes_anything:
         the_plan.held = safety.check(the_plan, snap, policy.removal_threshold)
@@ -108,6 +111,10 @@ def run(
     """Import one feed (or preview it) and return its report."""
     policy = policy_for(config, feed, today)
     with sessions.begin() as session:
+        if feed.format == "csv" and feed.options.get("school"):
+            schools = lookup.schools(session, feed.source_name)
+            school = schools.canonical(feed.options["school"])
+            feed = dataclasses.replace(feed, options={**feed.options, "school": school})
         source_id = sources.ensure(session, feed.source_name)
         run_id = runs.start(
             session, source_id=source_id, fmt=feed.format, file=feed.path.name, dry_run=dry_run

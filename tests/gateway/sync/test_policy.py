@@ -118,7 +118,7 @@ ALL_ON = {
     ("setting", "value", "gone"),
     [
         ("sync_staff", False, {"accounts": ["T"], "memberships": ["T>102", "T>MAT"]}),
-        ("sync_students", False, {"accounts": ["S"], "memberships": ["S>102", "S>MAT"],
+        ("sync_students", False, {"accounts": ["S", "G"], "memberships": ["S>102", "S>MAT"],
                                   "guardian_links": ["G>S"]}),
         ("sync_guardians", False, {"accounts": ["G"], "guardian_links": ["G>S"]}),
         ("guardians_from", date(2027, 1, 1), {"accounts": ["G"], "guardian_links": ["G>S"]}),
