@@ -256,5 +256,41 @@ class Change(Base):
     at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
 
+class Admin(Base):
+    """A person who signs in: a site admin (everything) or a school admin (their schools)."""
+
+    __tablename__ = "admins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    schools: Mapped[list[str]] = mapped_column(JSON, default=list)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class AdminToken(Base):
+    """A bearer token an admin's automation uses; only its hash is kept."""
+
+    __tablename__ = "admin_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One admin action: who, what, on what, when and from where."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    address: Mapped[str] = mapped_column(String(100), default="")
+
+
 Index("ix_changes_entity_row", Change.entity, Change.row_id)
 Index("ix_accounts_created_run", Account.created_run_id)
