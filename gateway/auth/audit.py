@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,12 @@ def record(
     """Log one action in the caller's transaction."""
     session.add(
         m.AuditEntry(
-            actor=actor, action=action, target=target[:255], detail=detail, address=address
+            at=datetime.now(UTC).replace(tzinfo=None),
+            actor=actor,
+            action=action,
+            target=target[:255],
+            detail=detail,
+            address=address,
         )
     )
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from gateway.config import Config
 from gateway.store.db import make_engine, make_sessions
-from gateway.web import api
+from gateway.web import api, auth
 from gateway.web.keys import config_key, sessions_key
 
 
@@ -31,7 +31,8 @@ def create_app(config: Config) -> web.Application:
     app[config_key] = config
     app.cleanup_ctx.append(_store)
     app.router.add_get("/healthz", health)
-    admin_api = web.Application()
+    admin_api = web.Application(middlewares=[auth.credentials])
+    admin_api.add_routes(auth.routes)
     admin_api.add_routes(api.routes)
     app.add_subapp("/api", admin_api)
     return app

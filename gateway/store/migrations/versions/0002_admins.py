@@ -1,4 +1,4 @@
-"""admins, their API tokens and the audit log
+"""admins, their API tokens and browser sessions, and the audit log
 
 Revision ID: admins
 Revises: 0001
@@ -49,6 +49,26 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_admin_tokens_admin_id"), "admin_tokens", ["admin_id"])
     op.create_table(
+        "web_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("admin_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False
+        ),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["admin_id"],
+            ["admins.id"],
+            name=op.f("fk_web_sessions_admin_id_admins"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
+    )
+    op.create_index(op.f("ix_web_sessions_admin_id"), "web_sessions", ["admin_id"])
+    op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
@@ -63,6 +83,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("audit_log")
+    op.drop_index(op.f("ix_web_sessions_admin_id"), table_name="web_sessions")
+    op.drop_table("web_sessions")
     op.drop_index(op.f("ix_admin_tokens_admin_id"), table_name="admin_tokens")
     op.drop_table("admin_tokens")
     op.drop_table("admins")
