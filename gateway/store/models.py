@@ -116,6 +116,17 @@ class SchoolSetting(Base):
     allow_manual_members: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class SettingsPreset(Base):
+    """Settings a school starts with: site defaults (``school`` empty), or kept for a school
+    the store does not hold yet, by its key or name, until it arrives (``node_id`` then)."""
+
+    __tablename__ = "settings_presets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school: Mapped[str] = mapped_column(String(255), default="")
+    values: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"))
+
+
 class Group(Base):
     """A class group (owned by a class node), a course or a subject group."""
 

@@ -1,4 +1,4 @@
-"""admins, their API tokens and browser sessions, and the audit log
+"""admins, their API tokens and browser sessions, the audit log, and settings presets
 
 Revision ID: admins
 Revises: 0001
@@ -80,8 +80,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
 
+    op.create_table(
+        "settings_presets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school", sa.String(length=255), nullable=False),
+        sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("node_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["node_id"], ["nodes.id"], name=op.f("fk_settings_presets_node_id_nodes")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_settings_presets")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("settings_presets")
     op.drop_table("audit_log")
     op.drop_index(op.f("ix_web_sessions_admin_id"), table_name="web_sessions")
     op.drop_table("web_sessions")
