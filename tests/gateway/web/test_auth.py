@@ -9,7 +9,7 @@ from gateway.web.app import create_app
 from tests.gateway.web.conftest import PASSWORD, Gateway
 
 SAMPLES = {"run": "1", "what": "accounts"}
-OPEN = {("GET", "/healthz"), ("POST", "/api/session")}
+OPEN = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/session")}
 
 
 def all_routes() -> list[tuple[str, str]]:
