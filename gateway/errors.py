@@ -5,6 +5,8 @@
   + NotFound        a run, account, group or school that does not exist (exit 1)
   + RuleError       a change the site's policy refuses, e.g. a forced e-mail (exit 1)
   + ConflictError   the store changed under a plan, e.g. approving a stale run (exit 1)
+  + Unauthorized    no credential, or one that is wrong (HTTP 401)
+  + Forbidden       a credential that may not do this, e.g. another school's (exit 1, HTTP 403)
 * mapping.records.FeedError   the feed cannot be read; the run fails (exit 1)
 """
 
@@ -29,3 +31,11 @@ class RuleError(GatewayError):
 
 class ConflictError(GatewayError):
     """The store changed since the plan was made."""
+
+
+class Unauthorized(GatewayError):
+    """No credential, or a wrong one."""
+
+
+class Forbidden(GatewayError):
+    """The credential is good but may not do this."""

@@ -8,18 +8,25 @@ are refused. The caller owns the transaction.
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import RuleError, UsageError
-from gateway.store import lookup
+from gateway.store import lookup, presets
 from gateway.store import models as m
 from gateway.store.snapshot import bump, load_matcher
 from gateway.store.writer import jsonable
 from mapping.profiles import Profile
-from mapping.settings import SETTING_KEYS, SchoolSettings, apply_changes
+from mapping.settings import (
+    SETTING_KEYS,
+    SchoolSettings,
+    apply_changes,
+    from_dict,
+    parse_changes,
+)
 
 EDITABLE = ("email", "given_name", "family_name")
 
@@ -254,3 +261,23 @@ def set_settings(session: Session, school_name: str, pairs: list[str]) -> School
         )
         bump(session)
     return after
+
+
+def preset_settings(session: Session, school: str) -> SchoolSettings | None:
+    """What the site defaults are (``school`` empty), or what a school to come will start with."""
+    kept = presets.load(session)
+    if not school:
+        return kept.for_school("", "")
+    return kept.for_school(school, school) if kept.match(school, school) else None
+
+
+def set_preset(session: Session, school: str, pairs: list[str]) -> SchoolSettings:
+    """Change the site defaults (``school`` empty), or keep settings for a school to come."""
+    kept = presets.load(session)
+    found = kept.match(school, school) if school else None
+    values = dict(kept.defaults if not school else found[1] if found else {})
+    for key, value in parse_changes(pairs).items():
+        values[key] = value.isoformat() if isinstance(value, date) else value
+    presets.save(session, school, values)
+    bump(session)
+    return from_dict(values, kept.for_school("", "")) if school else from_dict(values)

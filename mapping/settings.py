@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -82,12 +83,25 @@ def parse_value(key: str, text: str) -> bool | date | None:
     raise SettingError(f"{key} must be true or false, not {text!r}")
 
 
-def apply_changes(settings: SchoolSettings, pairs: list[str]) -> SchoolSettings:
-    """Return the settings with ``key=value`` pairs applied."""
+def parse_changes(pairs: list[str]) -> dict[str, Any]:
+    """Parse ``key=value`` pairs into typed values, raising SettingError on a bad one."""
     changes: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
             raise SettingError(f"expected key=value, got {pair!r}")
         changes[key.strip()] = parse_value(key.strip(), value)
-    return dataclasses.replace(settings, **changes)
+    return changes
+
+
+def apply_changes(settings: SchoolSettings, pairs: list[str]) -> SchoolSettings:
+    """Return the settings with ``key=value`` pairs applied."""
+    return dataclasses.replace(settings, **parse_changes(pairs))
+
+
+def from_dict(values: Mapping[str, Any], base: SchoolSettings | None = None) -> SchoolSettings:
+    """Settings from plain values (as ``as_dict`` gives them) laid over ``base``."""
+    changes = dict(values)
+    if isinstance(changes.get("guardians_from"), str):
+        changes["guardians_from"] = date.fromisoformat(changes["guardians_from"])
+    return dataclasses.replace(base or SchoolSettings(), **changes)

@@ -9,13 +9,13 @@ import sys
 from collections.abc import Sequence
 
 from gateway import config as configuration
-from gateway.cli import bench, listing, local, policy, runs, serve
+from gateway.cli import admins, bench, listing, local, policy, runs, serve
 from gateway.cli.app import App
-from gateway.errors import ConflictError, NotFound, RuleError, UsageError
+from gateway.errors import ConflictError, Forbidden, NotFound, RuleError, UsageError
 from mapping.records import FeedError
 from mapping.settings import SettingError
 
-COMMANDS = (runs, listing, policy, local, serve, bench)
+COMMANDS = (runs, listing, policy, local, admins, serve, bench)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, SettingError) as err:
         print(f"rostergate: {err}", file=sys.stderr)
         return 2
-    except (FeedError, NotFound, RuleError, ConflictError) as err:
+    except (FeedError, NotFound, RuleError, ConflictError, Forbidden) as err:
         print(f"rostergate: {err}", file=sys.stderr)
         return 1
     except BrokenPipeError:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+from sqlalchemy.orm import Session
 
 from gateway.cli import render
 from gateway.cli.app import App
-from gateway.local import set_settings, settings_of
+from gateway.errors import NotFound, UsageError
+from gateway.local import preset_settings, set_preset, set_settings, settings_of
 from gateway.store import lookup, profiles
+from mapping.settings import SchoolSettings
 
 
 def cmd_profiles(app: App, args: argparse.Namespace) -> int:
@@ -57,13 +62,34 @@ def cmd_mapping(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_settings(app: App, args: argparse.Namespace) -> int:
-    """Show a school's sync settings, or change them."""
-    with app.sessions.begin() as session:
-        if args.set:
-            values = set_settings(session, args.school, args.set).as_dict()
+def _settings(session: Session, school: str, pairs: list[str] | None) -> SchoolSettings:
+    """A stored school's settings; else the site defaults or a school-to-come's preset."""
+    if school:
+        try:
+            found = lookup.school(session, school)
+        except NotFound:
+            if not pairs and preset_settings(session, school) is None:
+                raise
+            print(
+                f"{school!r} is not in the store yet: these settings are kept and apply when a "
+                "school of that key or name arrives",
+                file=sys.stderr,
+            )
         else:
-            values = settings_of(session, lookup.school(session, args.school).id).as_dict()
+            return set_settings(session, school, pairs) if pairs else settings_of(session, found.id)
+    if pairs:
+        return set_preset(session, school, pairs)
+    kept = preset_settings(session, school)
+    assert kept is not None
+    return kept
+
+
+def cmd_settings(app: App, args: argparse.Namespace) -> int:
+    """Show or change a school's sync settings, the site defaults, or a school-to-come's."""
+    if bool(args.school) == bool(args.defaults):
+        raise UsageError("name a school, or say --defaults for what new schools start with")
+    with app.sessions.begin() as session:
+        values = _settings(session, args.school or "", args.set).as_dict()
     if args.json:
         print(render.dump(values))
     else:
@@ -88,7 +114,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_mapping)
     p = sub.add_parser("settings", help="show or change a school's sync settings")
-    p.add_argument("school", help="the school's name, path or key")
+    p.add_argument(
+        "school",
+        nargs="?",
+        help="the school's name, path or key (one not in the store yet keeps its settings "
+        "until it arrives)",
+    )
+    p.add_argument(
+        "--defaults", action="store_true", help="the settings every new school starts with"
+    )
     p.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="change settings")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_settings)

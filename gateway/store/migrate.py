@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -22,3 +24,14 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or migrate the schema to the given revision."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def pending(engine: Engine) -> list[str]:
+    """The migrations the store lacks ([] when it is current); raises when unreachable."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    heads = set(script.get_heads())
+    if current == heads:
+        return []
+    return sorted(heads - current) or sorted(current)

@@ -116,6 +116,17 @@ class SchoolSetting(Base):
     allow_manual_members: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class SettingsPreset(Base):
+    """Settings a school starts with: site defaults (``school`` empty), or kept for a school
+    the store does not hold yet, by its key or name, until it arrives (``node_id`` then)."""
+
+    __tablename__ = "settings_presets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school: Mapped[str] = mapped_column(String(255), default="")
+    values: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"))
+
+
 class Group(Base):
     """A class group (owned by a class node), a course or a subject group."""
 
@@ -255,6 +266,54 @@ class Change(Base):
     after: Mapped[dict[str, object] | None] = mapped_column(JSON)
     origin: Mapped[str] = mapped_column(String(10), default="sync")
     at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class Admin(Base):
+    """A person who signs in: a site admin (everything) or a school admin (their schools)."""
+
+    __tablename__ = "admins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    schools: Mapped[list[str]] = mapped_column(JSON, default=list)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class AdminToken(Base):
+    """A bearer token an admin's automation uses; only its hash is kept."""
+
+    __tablename__ = "admin_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random id, the store its hash and CSRF token."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One admin action: who, what, on what, when and from where."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    address: Mapped[str] = mapped_column(String(100), default="")
 
 
 Index("ix_changes_entity_row", Change.entity, Change.row_id)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from gateway.store import bulk
+from gateway.store import bulk, presets
 from gateway.store import models as m
 from gateway.sync.state import (
     Snapshot,
@@ -169,10 +169,14 @@ def _memberships(session: Session, snap: Snapshot) -> None:
 
 
 def _settings(session: Session, snap: Snapshot) -> None:
-    """Every school's settings."""
+    """Every school's settings, and what a school that arrives in this run starts with."""
     cols = [getattr(m.SchoolSetting, k) for k in SETTING_KEYS]
     for node_id, *values in session.execute(select(m.SchoolSetting.node_id, *cols)):
         snap.settings[node_id] = SchoolSettings(*values)
+    kept = presets.load(session)
+    snap.new_school_defaults = kept.for_school("", "")
+    for school in kept.pending:
+        snap.new_school_presets[school] = kept.for_school(school, "")
 
 
 def load(session: Session, source_id: int | None, source: str) -> Snapshot:

@@ -18,11 +18,11 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, select, upd
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError
-from gateway.store import bulk
+from gateway.store import bulk, presets
 from gateway.store import models as m
 from gateway.sync.changes import Plan, Ref
 from mapping.records import ENTITIES
-from mapping.settings import SETTING_KEYS, SchoolSettings
+from mapping.settings import SETTING_KEYS
 from mapping.usernames import username_key
 
 TABLES: Mapping[str, Table] = m.Base.metadata.tables
@@ -140,11 +140,19 @@ class Writer:
                 for key, name, kind, parent in ready
             ]
             self._insert_keyed("nodes", columns, rows)
-        defaults = dataclasses.astuple(SchoolSettings())
-        schools = [
-            (self.ids["nodes"][key], *defaults) for key, _, kind, _ in creates if kind == "school"
-        ]
-        bulk.insert(self.conn, TABLES["school_settings"], ("node_id", *SETTING_KEYS), schools)
+        self._start_school_settings([(k, name) for k, name, kind, _ in creates if kind == "school"])
+
+    def _start_school_settings(self, schools: list[tuple[str, str]]) -> None:
+        """New schools start from their preset or the site defaults, claiming the preset."""
+        kept = presets.load(self.conn)
+        rows = []
+        for key, name in schools:
+            node_id = self.ids["nodes"][key]
+            rows.append((node_id, *dataclasses.astuple(kept.for_school(key, name))))
+            found = kept.match(key, name)
+            if found:
+                presets.claim(self.conn, found[0], node_id)
+        bulk.insert(self.conn, TABLES["school_settings"], ("node_id", *SETTING_KEYS), rows)
 
     def create_groups(self) -> None:
         """Insert groups; courses first, since subject groups point at them."""

@@ -67,9 +67,14 @@ class Context:
         return stored.id if stored else None
 
     def settings(self, school: str) -> SchoolSettings:
-        """The sync settings of a school by key (defaults for a new school)."""
+        """The sync settings of a school by key (its preset or the defaults for a new one)."""
         if school not in self._settings:
-            self._settings[school] = self.settings_by_id(self.school_id(school))
+            school_id = self.school_id(school)
+            if school_id is None and school:
+                found = self.snapshot.new_school_settings(school, self.tree.name(school))
+            else:
+                found = self.settings_by_id(school_id)
+            self._settings[school] = found
         return self._settings[school]
 
     def settings_by_id(self, school_id: int | None) -> SchoolSettings:

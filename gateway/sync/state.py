@@ -193,6 +193,13 @@ class Snapshot:
     memberships: StoredMemberships = field(default_factory=StoredMemberships)
     links: dict[tuple[int, int], int] = field(default_factory=dict)
     settings: dict[int, SchoolSettings] = field(default_factory=dict)
+    new_school_defaults: SchoolSettings = field(default_factory=SchoolSettings)
+    new_school_presets: dict[str, SchoolSettings] = field(default_factory=dict)
+
+    def new_school_settings(self, key: str, name: str) -> SchoolSettings:
+        """What a school the store does not hold yet starts with: its preset, or the defaults."""
+        presets = self.new_school_presets
+        return presets.get(key) or presets.get(name.casefold()) or self.new_school_defaults
 
     def schools_of(self, account_id: int) -> frozenset[int]:
         """The schools an account of the source belongs to, by placement or group."""

@@ -10,15 +10,20 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from gateway.auth import scopes
 from gateway.errors import NotFound
 from gateway.store import queries, runs
-from gateway.web.keys import sessions_key
+from gateway.web.keys import principal_key, sessions_key
 
 routes = web.RouteTableDef()
 
 
 async def _read(request: web.Request, query: Callable[[Session], Any]) -> Any:
-    """Run a read query in a worker thread: the store is synchronous, the loop is not."""
+    """Run a read query in a worker thread: the store is synchronous, the loop is not.
+
+    These reads span every school, so they are the site admins' until they take a scope.
+    """
+    scopes.require_site(request[principal_key], "read across all schools")
     sessions = request.config_dict[sessions_key]
 
     def work() -> Any:

@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.config import Config
+from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
-from gateway.web import api
-from gateway.web.keys import config_key, sessions_key
+from gateway.web import api, auth
+from gateway.web.keys import config_key, engine_key, sessions_key
 
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
     """Open the store when the app starts and close it when it stops."""
     engine = make_engine(app[config_key].database_url)
+    app[engine_key] = engine
     app[sessions_key] = make_sessions(engine)
     yield
     engine.dispose()
 
 
 async def health(request: web.Request) -> web.Response:
-    """Liveness check."""
+    """Liveness check: the process answers."""
     return web.json_response({"status": "ok"})
+
+
+def _readiness(engine: Engine) -> dict[str, str]:
+    """What stands between this process and serving: the store and its migrations."""
+    try:
+        missing = migrate.pending(engine)
+    except SQLAlchemyError as err:
+        return {"store": f"unreachable ({type(err).__name__}): check database_url"}
+    if missing:
+        return {"migrations": f"the store lacks {', '.join(missing)}: run `rostergate init`"}
+    return {}
+
+
+async def ready(request: web.Request) -> web.Response:
+    """Readiness check: 200 when the store is reachable and current, else 503 saying why."""
+    problems = await asyncio.to_thread(_readiness, request.app[engine_key])
+    body = {"status": "not ready" if problems else "ok", **problems}
+    return web.json_response(body, status=503 if problems else 200)
 
 
 def create_app(config: Config) -> web.Application:
@@ -31,7 +54,9 @@ def create_app(config: Config) -> web.Application:
     app[config_key] = config
     app.cleanup_ctx.append(_store)
     app.router.add_get("/healthz", health)
-    admin_api = web.Application()
+    app.router.add_get("/readyz", ready)
+    admin_api = web.Application(middlewares=[auth.credentials])
+    admin_api.add_routes(auth.routes)
     admin_api.add_routes(api.routes)
     app.add_subapp("/api", admin_api)
     return app

@@ -1,0 +1,75 @@
+"""The one place that decides who may see or change what.
+
+A site admin reaches everything. A school admin, and a vendor's source, reach the
+schools they were given: by key, path or name, resolved against the store each time,
+so a school named before it first arrives is in scope from its first import on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.errors import Forbidden
+from gateway.store import models as m
+from gateway.store.queries import node_paths
+
+Kind = Literal["site", "school", "source"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a site admin, a school admin or a vendor source."""
+
+    kind: Kind
+    name: str
+    schools: tuple[str, ...] = field(default=())
+
+    @property
+    def everywhere(self) -> bool:
+        """Whether no school is out of reach (a site admin, or a source for all schools)."""
+        return self.kind == "site" or (self.kind == "source" and not self.schools)
+
+
+def school_ids(session: Session, who: Principal) -> frozenset[int] | None:
+    """The ids of the school nodes ``who`` reaches; None when that is every school."""
+    if who.everywhere:
+        return None
+    wanted = set(who.schools)
+    folded = {spec.casefold() for spec in wanted}
+    paths = node_paths(session)
+    schools = session.execute(
+        select(m.Node.id, m.Node.sync_key, m.Node.name).where(m.Node.kind == "school")
+    )
+    return frozenset(
+        node_id
+        for node_id, key, name in schools
+        if key in wanted or paths.get(node_id) in wanted or name.casefold() in folded
+    )
+
+
+def may_reach(session: Session, who: Principal, school_id: int | None) -> bool:
+    """Whether ``who`` may see or change what belongs to the school ``school_id``.
+
+    What belongs to no school (a site-level node, a source's own settings) is the
+    site admin's alone.
+    """
+    reach = school_ids(session, who)
+    if reach is None:
+        return True
+    return school_id is not None and school_id in reach
+
+
+def require(session: Session, who: Principal, school_id: int | None, what: str) -> None:
+    """Refuse with Forbidden unless ``who`` may reach the school."""
+    if not may_reach(session, who, school_id):
+        raise Forbidden(f"{who.name} may not {what}: outside their schools")
+
+
+def require_site(who: Principal, what: str) -> None:
+    """Refuse with Forbidden unless ``who`` is a site admin."""
+    if who.kind != "site":
+        raise Forbidden(f"{who.name} may not {what}: site admins only")
