@@ -1,7 +1,7 @@
 """admins, their API tokens and browser sessions, the audit log, and settings presets
 
 Revision ID: admins
-Revises: 0001
+Revises: traced_counts
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "admins"
-down_revision = "0001"
+down_revision = "traced_counts"
 branch_labels = None
 depends_on = None
 
