@@ -99,5 +99,6 @@ def open_records(feed: Feed, settings: Mapping[str, Any]) -> Iterator[Iterator[R
                     role=opts.get("role", ""),
                     columns=opts.get("columns", {}),
                     file=name,
+                    max_line_bytes=opts.get("max_line_bytes", csvfeed.MAX_LINE_BYTES),
                 ),
             )

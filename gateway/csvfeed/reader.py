@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from gateway.csvfeed.columns import REQUIRED, field_for
-from gateway.csvfeed.lines import decoded_lines, sniff_delimiter
+from gateway.csvfeed.lines import MAX_LINE_BYTES, decoded_lines, sniff_delimiter
+from gateway.csvfeed.quotes import Records
 from mapping.records import (
     FeedError,
     GuardianLink,
@@ -36,6 +37,7 @@ class ReadOptions:
     role: str = ""
     columns: Mapping[str, str] = field(default_factory=dict)
     file: str = ""
+    max_line_bytes: int = MAX_LINE_BYTES
 
 
 # Whitespace and invisible characters (BOMs, zero-width spaces, controls) a cell may carry.
@@ -197,9 +199,9 @@ class _Rows:
 
 def read(stream: BinaryIO, options: ReadOptions) -> Iterator[Record | RowIssue]:
     """Stream records and row issues from a CSV file of people."""
-    lines = decoded_lines(stream, options.file)
-    first = next(lines, None)
-    if first is None or not first.strip():
+    lines = decoded_lines(stream, options.file, options.max_line_bytes)
+    _, first = next(lines, (1, ""))
+    if not first.strip():
         raise FeedError(
             "the file is empty: expected a header line",
             code="empty_file",
@@ -207,22 +209,35 @@ def read(stream: BinaryIO, options: ReadOptions) -> Iterator[Record | RowIssue]:
             line=1,
         )
     delimiter = sniff_delimiter(first)
-    reader = csv.reader(_chain(first, lines), delimiter=delimiter)
-    fields, issues = _header(next(reader), options)
+    header = next(csv.reader([first], delimiter=delimiter))
+    fields, issues = _header(header, options)
     yield from issues
+    # Lines and records are capped by max_line_bytes already; the csv module's own
+    # field limit (128 KiB) must not fail a file below that cap with a traceback.
+    if csv.field_size_limit() <= options.max_line_bytes:
+        csv.field_size_limit(options.max_line_bytes + 1)
+    key_column = next(i for i, f in fields.items() if f == "sync_key")
+    records = Records(
+        lines, delimiter, len(header), options.max_line_bytes, options.file, key_column
+    )
     rows = _Rows(options, fields.values())
     columns = list(fields.items())
-    for cells in reader:
-        line = reader.line_num
-        width = len(cells)
-        values = {field: cells[i].strip(INVISIBLE) for i, field in columns if i < width}
-        if not values.get("sync_key") and not any(c.strip(INVISIBLE) for c in cells):
-            yield RowIssue("info", "blank_line", "blank line skipped", line=line, file=options.file)
-            continue
-        yield from rows.records(values, line)
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    """Put the header line back in front of the others."""
-    yield first
-    yield from rest
+    try:
+        for cells in csv.reader(records, delimiter=delimiter):
+            if records.issues:
+                yield from records.issues
+                records.issues.clear()
+            line = records.line
+            width = len(cells)
+            values = {field: cells[i].strip(INVISIBLE) for i, field in columns if i < width}
+            if not values.get("sync_key") and not any(c.strip(INVISIBLE) for c in cells):
+                yield RowIssue(
+                    "info", "blank_line", "blank line skipped", line=line, file=options.file
+                )
+                continue
+            yield from rows.records(values, line)
+    except csv.Error as err:  # a backstop: records are whole and capped before csv sees them
+        raise FeedError(
+            f"line {records.line}: {err}", code="bad_csv", file=options.file, line=records.line
+        ) from None
+    yield from records.issues
