@@ -56,6 +56,8 @@ def load_columns(path: str) -> dict[str, tuple[str, ...]]:
             columns = tomllib.load(fh).get("columns", {})
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise UsageError(f"--columns {path}: {err}") from err
+    if not isinstance(columns, dict):
+        raise UsageError(f'--columns {path}: expected a [columns] table of "header" = "field"')
     fields = {
         str(h): tuple(map(str, f)) if isinstance(f, list) else (str(f),) for h, f in columns.items()
     }

@@ -146,9 +146,9 @@ def _rows(
             yield from records.issues
             records.issues.clear()
         line, width = records.line, len(cells)
-        values = {name: _clean(cells[i]) for i, name in fields if i < width}
-        if not values.get("sync_key") and not any(_clean(c) for c in cells):
+        values = {name: cells[i].strip(INVISIBLE) for i, name in fields if i < width}
+        if not values.get("sync_key") and not any(c.strip(INVISIBLE) for c in cells):
             yield RowIssue("info", "blank_line", "blank line skipped", line=line, file=options.file)
             continue
-        named = tuple((_clean(cells[i]), kind) for i, kind in levels if i < width)
+        named = [(cells[i].strip(INVISIBLE), kind) for i, kind in levels if i < width]
         yield from rows.records(values, tuple(level for level in named if level[0]), line)

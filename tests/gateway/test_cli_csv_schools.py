@@ -116,3 +116,12 @@ def test_a_columns_file_may_give_one_column_several_fields(cli: Cli, tmp_path: P
     cli.json("import", feed, *ARGS, "--columns", columns)
     (account,) = cli.json("list", "accounts")
     assert (account["sync_key"], account["username"]) == ("e1234", "e1234")
+
+
+def test_a_columns_file_without_a_columns_table_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    columns = tmp_path / "columns.toml"
+    columns.write_text("columns = 3\n", encoding="utf-8")
+    feed = write(tmp_path, "ID;Fornavn;Etternavn\n1;Ola;Dahl\n")
+    result = cli("import", feed, *ARGS, "--columns", columns)
+    assert result.code == 2
+    assert "expected a [columns] table" in result.err
