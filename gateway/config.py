@@ -22,6 +22,7 @@ class Config:
     removal_threshold: float = 0.10
     usernames: str = "generate-if-taken"
     pifu_schema: str = ""
+    max_line_bytes: int = 1048576  # the longest line or field a reader holds in memory
     host: str = "127.0.0.1"
     port: int = 8080
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

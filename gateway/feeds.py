@@ -49,17 +49,22 @@ def detect(path: Path) -> str:
     return "ims" if ims.sniff(head) else "csv"
 
 
-def load_columns(path: str) -> dict[str, str]:
-    """Read a --columns TOML file: header = "field" under [columns]."""
+def load_columns(path: str) -> dict[str, tuple[str, ...]]:
+    """Read a --columns TOML file: header = "field" (or a list of fields) under [columns]."""
     try:
         with open(path, "rb") as fh:
             columns = tomllib.load(fh).get("columns", {})
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise UsageError(f"--columns {path}: {err}") from err
-    bad = [f"{h} = {f}" for h, f in columns.items() if not csvfeed.valid_field(str(f))]
+    if not isinstance(columns, dict):
+        raise UsageError(f'--columns {path}: expected a [columns] table of "header" = "field"')
+    fields = {
+        str(h): tuple(map(str, f)) if isinstance(f, list) else (str(f),) for h, f in columns.items()
+    }
+    bad = [f"{h} = {f}" for h, fs in fields.items() for f in fs if not csvfeed.valid_field(f)]
     if bad:
         raise UsageError(f"--columns {path}: unknown field(s): {', '.join(bad)}")
-    return {str(h): str(f) for h, f in columns.items()}
+    return fields
 
 
 @contextlib.contextmanager
@@ -99,5 +104,6 @@ def open_records(feed: Feed, settings: Mapping[str, Any]) -> Iterator[Iterator[R
                     role=opts.get("role", ""),
                     columns=opts.get("columns", {}),
                     file=name,
+                    max_line_bytes=opts.get("max_line_bytes", csvfeed.MAX_LINE_BYTES),
                 ),
             )

@@ -2,7 +2,8 @@
 
 Generation takes the first word of the given and family names, transliterated
 to ASCII letters and title-cased: ``MaSc`` (2+2), then ``MarSch`` (3+3), then
-``MaSc2``, ``MaSc3``… Usernames are compared case-insensitively.
+``MaSc2``, ``MaSc3``… Usernames are compared without case or diacritics, as the LMS
+compares them at sign-in: ``Müller``, ``muller`` and ``MULLER`` are one username.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ _SPECIAL = str.maketrans(
 
 
 def username_key(username: str) -> str:
-    """The form two usernames are compared in."""
-    return username.casefold()
+    """The form two usernames are compared in: case and diacritics folded (Müller → muller)."""
+    if username.isascii():
+        return username.lower()
+    folded = unicodedata.normalize("NFKD", username.casefold().translate(_SPECIAL))
+    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def transliterate(text: str) -> str:
@@ -61,7 +65,7 @@ def candidates(given_name: str, family_name: str) -> Iterator[str]:
 
 
 class Usernames:
-    """The usernames taken (case-insensitively), and where each numbered series got to.
+    """The usernames taken (by ``username_key``), and where each numbered series got to.
 
     Remembering the series keeps a thousand "Ola Hansen"s linear rather than quadratic.
     """
@@ -72,7 +76,7 @@ class Usernames:
 
     def claim(self, username: str) -> bool:
         """Take a username if it is free; return whether it was."""
-        key = username.casefold()  # username_key, inlined: this runs for every candidate
+        key = username_key(username)
         if key in self.taken:
             return False
         self.taken.add(key)

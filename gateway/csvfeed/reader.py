@@ -8,24 +8,15 @@ from __future__ import annotations
 
 import csv
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from gateway.csvfeed.columns import REQUIRED, field_for
-from gateway.csvfeed.lines import decoded_lines, sniff_delimiter
-from mapping.records import (
-    FeedError,
-    GuardianLink,
-    Membership,
-    Org,
-    Person,
-    Record,
-    RoleClaim,
-    RowIssue,
-)
-
-Row = dict[str, str]
+from gateway.csvfeed.columns import LEVELS, REQUIRED, Explicit, also, fields_for
+from gateway.csvfeed.lines import MAX_LINE_BYTES, decoded_lines, sniff_delimiter
+from gateway.csvfeed.quotes import Records
+from gateway.csvfeed.rows import Rows
+from mapping.records import FeedError, OrgKind, Record, RowIssue
 
 
 @dataclass(frozen=True)
@@ -34,8 +25,9 @@ class ReadOptions:
 
     school: str = ""
     role: str = ""
-    columns: Mapping[str, str] = field(default_factory=dict)
+    columns: Explicit = field(default_factory=dict)
     file: str = ""
+    max_line_bytes: int = MAX_LINE_BYTES
 
 
 # Whitespace and invisible characters (BOMs, zero-width spaces, controls) a cell may carry.
@@ -49,27 +41,55 @@ def _clean(value: str) -> str:
     return value.strip(INVISIBLE)
 
 
-def _header(cells: list[str], options: ReadOptions) -> tuple[dict[int, str], list[RowIssue]]:
-    """Map column positions to fields; report unknown columns once, fail on missing ones."""
-    fields: dict[int, str] = {}
-    unknown: list[str] = []
-    for position, cell in enumerate(cells):
-        name = _clean(cell)
-        mapped = field_for(name, options.columns) if name else None
-        if mapped and mapped not in fields.values():
-            fields[position] = mapped
-        elif name:
-            unknown.append(name)
-    missing = [f for f in REQUIRED if f not in fields.values()]
+@dataclass
+class Header:
+    """Which column holds which field, and which columns name the levels under the school."""
+
+    fields: list[tuple[int, str]] = field(default_factory=list)  # a column may hold several
+    levels: list[tuple[int, OrgKind]] = field(default_factory=list)  # outermost first
+    ignored: list[str] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        """Whether some column holds this field."""
+        return any(f == name for _, f in self.fields)
+
+    def take(self, position: int, name: str) -> bool:
+        """Let a column hold a field, unless an earlier column holds it; say whether it does."""
+        if name in LEVELS:
+            kind = LEVELS[name]
+            if kind != "department" and any(k == kind for _, k in self.levels):
+                return False  # one year and one class column; any number of other levels
+            self.levels.append((position, kind))
+            self.levels.sort(key=lambda level: level[1] == "class")  # the class innermost
+            return True
+        if self.has(name):
+            return False
+        self.fields.append((position, name))
+        return True
+
+
+def _header(cells: list[str], options: ReadOptions) -> tuple[Header, list[RowIssue]]:
+    """Map columns to fields; report unknown columns once, fail on missing ones."""
+    header = Header()
+    names = [_clean(cell) for cell in cells]
+    for position, name in enumerate(names):
+        taken = [f for f in fields_for(name, options.columns) if header.take(position, f)]
+        if name and not taken:
+            header.ignored.append(name)
+    for position, name in enumerate(names):
+        extra = also(name, options.columns)
+        if extra and extra not in LEVELS and not header.has(extra):
+            header.take(position, extra)
+    missing = [f for f in REQUIRED if not header.has(f)]
     if missing:
         raise FeedError(
             f"missing required column(s): {', '.join(missing)}; the header has "
-            f"{', '.join(repr(_clean(c)) for c in cells)}",
+            f"{', '.join(repr(n) for n in names)}",
             code="missing_column",
             file=options.file,
             line=1,
         )
-    if "role" not in fields.values() and not options.role:
+    if not header.has("role") and not options.role:
         raise FeedError(
             "no role column and no --role: say which role the file's people have",
             code="missing_role",
@@ -77,129 +97,17 @@ def _header(cells: list[str], options: ReadOptions) -> tuple[dict[int, str], lis
             line=1,
         )
     issues = []
-    if unknown:
-        issues.append(
-            RowIssue(
-                "info",
-                "unknown_columns",
-                f"columns ignored: {', '.join(unknown)}",
-                line=1,
-                file=options.file,
-            )
-        )
-    return fields, issues
-
-
-class _Rows:
-    """Turns rows into records, remembering nodes and guardians already yielded."""
-
-    def __init__(self, options: ReadOptions, fields: Iterable[str]) -> None:
-        self.options = options
-        self.nodes: set[str] = set()
-        self.guardians: set[str] = set()
-        self.seen_places: set[tuple[str, str | None, str | None]] = set()
-        # Which guardian numbers the header has columns for: "guardian1.email" → 1.
-        self.guardian_numbers = sorted({int(f[8]) for f in fields if f.startswith("guardian")})
-
-    def issue(self, line: int, key: str, message: str, code: str = "missing_field") -> RowIssue:
-        """An error for this row."""
-        return RowIssue("error", code, message, "accounts", key, line, self.options.file)
-
-    def nodes_for(self, row: Row, line: int) -> Iterator[Org]:
-        """The school, year and class nodes of a row (each yielded once)."""
-        school = row.get("school") or self.options.school
-        if (school, row.get("year"), row.get("class")) in self.seen_places:
-            return
-        self.seen_places.add((school, row.get("year"), row.get("class")))
-        parts = [(school, "school"), (row.get("year", ""), "year"), (row.get("class", ""), "class")]
-        key = ""
-        for name, kind in parts:
-            if not name:
-                continue
-            parent, key = key, f"{key}/{name}" if key else name
-            if key not in self.nodes:
-                self.nodes.add(key)
-                yield Org(key, name, kind, parent, line=line, file=self.options.file)  # type: ignore[arg-type]
-
-    def records(self, row: Row, line: int) -> Iterator[Record | RowIssue]:
-        """Records for one row: nodes, the person, the class membership, guardians."""
-        key = row.get("sync_key", "")
-        missing = [f for f in REQUIRED if not row.get(f)]
-        if missing:
-            yield self.issue(line, key, f"{', '.join(missing)} missing; row skipped")
-            return
-        role = row.get("role") or self.options.role
-        if not role:
-            yield self.issue(line, key, "role missing; row skipped")
-            return
-        if (row.get("year") or row.get("class")) and not (row.get("school") or self.options.school):
-            yield self.issue(line, key, "year or class given without a school; row skipped")
-            return
-        nodes = list(self.nodes_for(row, line))
-        yield from nodes
-        place = self._place(row)
-        yield Person(
-            key,
-            row["given_name"],
-            row["family_name"],
-            row.get("username") or None,
-            row.get("email"),
-            (RoleClaim(role),),
-            (place,) if place else (),
-            line=line,
-            file=self.options.file,
-        )
-        if row.get("class"):
-            yield Membership(key, self._path(row, "class"), role, line=line, file=self.options.file)
-        yield from self.guardians_for(row, key, line)
-
-    def _path(self, row: Row, upto: str) -> str:
-        """The node key of a row's school, year or class: its path of names."""
-        names = [row.get("school") or self.options.school]
-        names += [row[f] for f in ("year", "class") if row.get(f)]
-        depth = {"school": 1, "year": 1 + bool(row.get("year")), "class": len(names)}[upto]
-        return "/".join(names[:depth])
-
-    def _place(self, row: Row) -> str:
-        """Where a person sits apart from the class: the year if given, else the school."""
-        if not (row.get("school") or self.options.school):
-            return ""
-        return self._path(row, "year" if row.get("year") else "school")
-
-    def guardians_for(self, row: Row, student: str, line: int) -> Iterator[Record | RowIssue]:
-        """Guardian accounts (once each) and their links to this student."""
-        for n in self.guardian_numbers:
-            prefix = f"guardian{n}."
-            key = row.get(f"{prefix}sync_key", "")
-            if not key:
-                continue
-            guardian = {k.removeprefix(prefix): v for k, v in row.items() if k.startswith(prefix)}
-            if not key:
-                continue
-            if key not in self.guardians:
-                if not (guardian.get("given_name") and guardian.get("family_name")):
-                    message = f"guardian {n} needs a first and last name; guardian skipped"
-                    yield self.issue(line, key, message)
-                    continue
-                self.guardians.add(key)
-                yield Person(
-                    key,
-                    guardian["given_name"],
-                    guardian["family_name"],
-                    guardian.get("username") or None,
-                    guardian.get("email"),
-                    (RoleClaim("guardian"),),
-                    line=line,
-                    file=self.options.file,
-                )
-            yield GuardianLink(key, student, line=line, file=self.options.file)
+    if header.ignored:
+        message = f"columns ignored: {', '.join(header.ignored)}"
+        issues.append(RowIssue("info", "unknown_columns", message, line=1, file=options.file))
+    return header, issues
 
 
 def read(stream: BinaryIO, options: ReadOptions) -> Iterator[Record | RowIssue]:
     """Stream records and row issues from a CSV file of people."""
-    lines = decoded_lines(stream, options.file)
-    first = next(lines, None)
-    if first is None or not first.strip():
+    lines = decoded_lines(stream, options.file, options.max_line_bytes)
+    _, first = next(lines, (1, ""))
+    if not first.strip():
         raise FeedError(
             "the file is empty: expected a header line",
             code="empty_file",
@@ -207,22 +115,40 @@ def read(stream: BinaryIO, options: ReadOptions) -> Iterator[Record | RowIssue]:
             line=1,
         )
     delimiter = sniff_delimiter(first)
-    reader = csv.reader(_chain(first, lines), delimiter=delimiter)
-    fields, issues = _header(next(reader), options)
+    cells = next(csv.reader([first], delimiter=delimiter))
+    header, issues = _header(cells, options)
     yield from issues
-    rows = _Rows(options, fields.values())
-    columns = list(fields.items())
+    # Lines and records are capped by max_line_bytes already; the csv module's own
+    # field limit (128 KiB) must not fail a file below that cap with a traceback.
+    if csv.field_size_limit() <= options.max_line_bytes:
+        csv.field_size_limit(options.max_line_bytes + 1)
+    key_column = next(i for i, f in header.fields if f == "sync_key")
+    records = Records(
+        lines, delimiter, len(cells), options.max_line_bytes, options.file, key_column
+    )
+    try:
+        yield from _rows(csv.reader(records, delimiter=delimiter), records, header, options)
+    except csv.Error as err:  # a backstop: records are whole and capped before csv sees them
+        raise FeedError(
+            f"line {records.line}: {err}", code="bad_csv", file=options.file, line=records.line
+        ) from None
+    yield from records.issues
+
+
+def _rows(
+    reader: Iterator[list[str]], records: Records, header: Header, options: ReadOptions
+) -> Iterator[Record | RowIssue]:
+    """Records and issues for every row after the header."""
+    rows = Rows(options.school, options.role, options.file, (f for _, f in header.fields))
+    fields, levels = header.fields, header.levels
     for cells in reader:
-        line = reader.line_num
-        width = len(cells)
-        values = {field: cells[i].strip(INVISIBLE) for i, field in columns if i < width}
+        if records.issues:  # stray quotes found before this row
+            yield from records.issues
+            records.issues.clear()
+        line, width = records.line, len(cells)
+        values = {name: cells[i].strip(INVISIBLE) for i, name in fields if i < width}
         if not values.get("sync_key") and not any(c.strip(INVISIBLE) for c in cells):
             yield RowIssue("info", "blank_line", "blank line skipped", line=line, file=options.file)
             continue
-        yield from rows.records(values, line)
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    """Put the header line back in front of the others."""
-    yield first
-    yield from rest
+        named = [(cells[i].strip(INVISIBLE), kind) for i, kind in levels if i < width]
+        yield from rows.records(values, tuple(level for level in named if level[0]), line)

@@ -69,7 +69,11 @@ def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
 
 def _read(feed: Feed, config: Config) -> Desired:
     """Read the whole feed into the desired state; a FeedError means nothing is written."""
-    settings = {"pifu_schema": config.pifu_schema, **config.sources.get(feed.source_name, {})}
+    settings = {
+        "pifu_schema": config.pifu_schema,
+        "max_line_bytes": config.max_line_bytes,
+        **config.sources.get(feed.source_name, {}),
+    }
     with open_records(feed, settings) as records:
         return collect(records)
 

@@ -10,7 +10,7 @@ from bench.formats import FORMATS as FORMATS_BY_NAME
 from bench.generate import VARIANTS, FeedSet, generate
 from bench.sizes import SIZES
 from gateway.cli import bench as command
-from gateway.csvfeed.columns import field_for
+from gateway.csvfeed.columns import fields_for
 
 FORMATS = ["oneroster", "ims", "csv"]
 
@@ -65,7 +65,7 @@ def test_rows_count_every_record_of_the_feed(feeds: FeedSet) -> None:
 def test_every_csv_header_is_a_column_the_gateway_knows(feeds: FeedSet) -> None:
     with feeds.feeds["csv"].paths["base"].open(encoding="utf-8") as fh:
         header = next(csv.reader(fh, delimiter=";"))
-    assert all(field_for(name, {}) for name in header), header
+    assert all(fields_for(name, {}) for name in header), header
 
 
 def test_the_feeds_carry_nordic_letters_as_utf8(feeds: FeedSet) -> None:

@@ -97,3 +97,20 @@ def test_a_series_continues_where_it_got_to_and_skips_taken_numbers() -> None:
     got = [usernames.allocate(None, "Maria", "Schneider", "generate")[0] for _ in range(5)]
     assert got == ["MaSc", "MarSch", "MaSc2", "MaSc4", "MaSc5"]
     assert usernames.allocate(None, "Mari", "Schulz", "generate") == ("MaSc6", "generated")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Müller", "muller"),
+        ("MÜLLER", "Muller"),
+        ("Åse", "ase"),
+        ("Søren", "soren"),
+        ("José", "jose"),
+    ],
+)
+def test_usernames_differing_in_case_or_diacritics_are_one(one: str, other: str) -> None:
+    assert username_key(one) == username_key(other)
+    usernames = Usernames(set())
+    assert usernames.claim(one) is True
+    assert usernames.claim(other) is False

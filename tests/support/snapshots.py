@@ -17,6 +17,7 @@ from gateway.sync.state import (
 from mapping.profiles import DEFAULT_PROFILES, RoleMatcher, role_key
 from mapping.records import Record, RowIssue
 from mapping.settings import SchoolSettings
+from mapping.usernames import username_key
 
 TODAY = date(2026, 11, 22)
 SOURCE = 1
@@ -81,7 +82,7 @@ class Store:
             node_ids,
         )
         self.snapshot.accounts[key] = account
-        self.snapshot.usernames.add(username.casefold())
+        self.snapshot.usernames.add(username_key(username))
         return account.id
 
     def member(self, account: int, group: int, role: str = "student", origin: str = "sync") -> int:
