@@ -1,7 +1,7 @@
 """usernames compared without diacritics: username_key folds them (Müller = muller)
 
 Revision ID: username_fold
-Revises: 0001
+Revises: admins
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from mapping.usernames import username_key
 
 revision = "username_fold"
-down_revision = "0001"
+down_revision = "admins"
 branch_labels = None
 depends_on = None
 
