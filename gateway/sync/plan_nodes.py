@@ -82,6 +82,17 @@ def plan_nodes(ctx: Context) -> None:
                 org.line,
                 org.file,
             )
+        if org.key in tree.cycles:
+            loop = " → ".join([*tree.cycles[org.key], org.key])
+            ctx.issue(
+                "warning",
+                "parent_cycle",
+                "nodes",
+                org.key,
+                f"parents form a cycle ({loop}); placed at the top",
+                org.line,
+                org.file,
+            )
         parent = tree.parent(org.key)
         after = {
             "name": org.name,

@@ -15,6 +15,8 @@ class Tree:
         self._snapshot = snapshot
         self._orgs = orgs
         self._schools: dict[str, str] = {}
+        self.cycles: dict[str, list[str]] = {}
+        self._cut_cycles()
 
     def __contains__(self, key: str) -> bool:
         return key in self._orgs or key in self._snapshot.nodes
@@ -35,6 +37,12 @@ class Tree:
 
     def parent(self, key: str) -> str:
         """The parent's key, "" at the top (a node naming itself as parent is a root)."""
+        if key in self.cycles:
+            return ""
+        return self._linked_parent(key)
+
+    def _linked_parent(self, key: str) -> str:
+        """The parent the feed or the store names, cycles and all."""
         if key in self._orgs:
             parent = self._orgs[key].parent
         else:
@@ -44,6 +52,21 @@ class Tree:
                 above = self._snapshot.nodes_by_id.get(stored.parent_id)
             parent = above.key if stored and above and above.source_id == stored.source_id else ""
         return "" if parent == key or parent not in self else parent
+
+    def _cut_cycles(self) -> None:
+        """Make the least key of every parent cycle a root, remembering the cycle it was in."""
+        acyclic: set[str] = set()
+        for start in self._orgs:
+            chain: list[str] = []
+            key = start
+            while key and key not in acyclic and key not in chain:
+                chain.append(key)
+                key = self._linked_parent(key)
+            if key in chain:
+                cycle = chain[chain.index(key) :]
+                least = cycle.index(min(cycle))
+                self.cycles[cycle[least]] = cycle[least:] + cycle[:least]
+            acyclic.update(chain)
 
     def ancestors(self, key: str) -> list[str]:
         """The node and its ancestors, nearest first; cycles stop the walk."""
