@@ -9,6 +9,7 @@ entities, remote DTDs) get in.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from typing import Any, Protocol
@@ -161,13 +162,11 @@ def forbidden_dtd(why: str, file: str) -> FeedError:
 def first_tag(head: bytes) -> str | None:
     """The local name of the first element in ``head`` (None when it shows no element)."""
     parser = etree.XMLPullParser(events=("start",), **HARDENED)
-    try:
-        parser.feed(head)
-        events: Iterator[tuple[str, Any]] = iter(parser.read_events())
-        for _event, element in events:
-            return etree.QName(element).localname
-    except etree.XMLSyntaxError:
-        return None
+    with contextlib.suppress(etree.XMLSyntaxError):
+        parser.feed(head)  # a fault past the root's start tag (a bare "&") is the reader's
+    events: Iterator[tuple[str, Any]] = iter(parser.read_events())
+    for _event, element in events:
+        return etree.QName(element).localname
     return None
 
 
