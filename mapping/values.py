@@ -25,6 +25,7 @@ from mapping.records import (
     Person,
     Record,
     RowIssue,
+    Scope,
     Severity,
 )
 
@@ -36,9 +37,10 @@ LIMITS: Mapping[str, int] = MappingProxyType(
         "username": 255,
         "email": 320,
         "role": 100,  # a role word, as profiles match it (role_matches.role)
-        "text": 1_000_000,  # Text columns (group subjects): no size, but a NUL still fails
+        "text": 1_000_000,  # Text columns (group subjects) have no size: this bounds a runaway
     }
 )
+_KEY, _NAME, _EMAIL = LIMITS["key"], LIMITS["name"], LIMITS["email"]
 FREE_TEXT = frozenset({"name", "text"})
 # Any C0 control character or DEL; free text may hold a tab, which harms nothing.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -56,21 +58,22 @@ Fields = tuple[tuple[str, str, str], ...]  # (field, value, kind)
 def checked(stream: Iterable[Item]) -> Iterator[Item]:
     """Pass the stream on with every value the store cannot hold skipped or dropped."""
     check = _Checker()
+    keys, roles = check.good["key"], check.good["role"]
     for item in stream:
-        if isinstance(item, Membership):
-            yield from check.membership(item)
-        elif isinstance(item, Person):
-            yield from check.person(item)
-        elif isinstance(item, Org):
-            yield from check.node(item)
-        elif isinstance(item, Group):
-            yield from check.group(item)
-        elif isinstance(item, GuardianLink):
-            yield from check.link(item)
+        # The hot path: a million memberships name the same few keys and roles again.
+        if (
+            isinstance(item, Membership)
+            and item.person in keys
+            and item.group in keys
+            and item.role in roles
+        ):
+            yield item
         elif isinstance(item, RowIssue):
             yield printable_issue(item)
-        else:
+        elif isinstance(item, Scope):
             yield item
+        else:
+            yield from check.record(item)
 
 
 def problem(value: str, kind: str) -> Problem | None:
@@ -167,25 +170,53 @@ class _Checker:
                 return name, found
         return None
 
+    def record(self, record: Keyed) -> Iterator[Item]:
+        """The record, or its issues and what is left of it."""
+        if isinstance(record, Membership):
+            return self.membership(record)
+        if isinstance(record, Person):
+            return self.person(record)
+        if isinstance(record, Org):
+            return self.node(record)
+        if isinstance(record, Group):
+            return self.group(record)
+        return self.link(record)
+
     def membership(self, m: Membership) -> Iterator[Membership | RowIssue]:
-        """A membership whose person, group and role the store can hold (the hot path)."""
-        keys, roles = self.good["key"], self.good["role"]
-        if m.person in keys and m.group in keys and m.role in roles and not m.key:
-            yield m
-            return
-        key = f"{m.person}@{m.group}"
+        """A membership whose person, group and role the store can hold.
+
+        Its own key (a OneRoster enrollment's sourcedId) is not stored, so not checked.
+        """
         fields: Fields = (("person", m.person, "key"), ("group", m.group, "key"))
         bad = self.first((*fields, ("role", m.role, "role")))
-        if bad is not None:
-            yield _issue("error", m, "memberships", key, bad, "skipped")
-        elif m.key and (found := self.bad(m.key, "key")):
-            yield _issue("warning", m, "memberships", key, ("key", found), "ignored")
-            yield replace(m, key="")
-        else:
+        if bad is None:
             yield m
+        else:
+            yield _issue("error", m, "memberships", f"{m.person}@{m.group}", bad, "skipped")
+
+    def fits(self, p: Person) -> bool:
+        """Whether the store can hold all of the person: the common case, checked in one go."""
+        keys, roles, username, email = self.good["key"], self.good["role"], p.username, p.email
+        if (
+            max(len(p.key), len(p.old_key)) > _KEY
+            or max(len(p.given_name), len(p.family_name)) > _NAME
+            or _CONTROL.search(p.key + p.old_key)
+            or _TEXT_CONTROL.search(p.given_name + p.family_name)
+            or (username and (len(username) > _NAME or not _USERNAME.match(username)))
+            or (email and (len(email) > _EMAIL or email_problem(email) is not None))
+        ):
+            return False
+        for claim in p.roles:
+            if claim.role not in roles or (claim.org and claim.org not in keys):
+                return False
+        return keys.issuperset(p.orgs)
 
     def person(self, p: Person) -> Iterator[Person | RowIssue]:
         """A person: skipped for a bad key, name or username, else with bad extras dropped."""
+        if self.fits(p):
+            self.good["key"].add(p.key)
+            yield p
+            return
         names: Fields = (
             ("given_name", p.given_name, "name"),
             ("family_name", p.family_name, "name"),
@@ -198,23 +229,23 @@ class _Checker:
             return
         warnings: list[RowIssue] = []
 
-        def fits(field: str, value: str | None, kind: str) -> bool:
+        def keep(field: str, value: str | None, kind: str) -> bool:
             found = self.bad(value, kind) if value else None
             if found is not None:
                 warnings.append(_issue("warning", p, "accounts", p.key, (field, found), "ignored"))
             return found is None
 
         dropped: dict[str, object] = {}
-        if not fits("email", p.email, "email"):
+        if not keep("email", p.email, "email"):
             dropped["email"] = None
-        if not fits("old_key", p.old_key, "key"):
+        if not keep("old_key", p.old_key, "key"):
             dropped["old_key"] = ""
         roles = tuple(
-            c for c in p.roles if fits("role", c.role, "role") and fits("org", c.org, "key")
+            c for c in p.roles if keep("role", c.role, "role") and keep("org", c.org, "key")
         )
         if roles != p.roles:
             dropped["roles"] = roles
-        orgs = tuple(org for org in p.orgs if fits("org", org, "key"))
+        orgs = tuple(org for org in p.orgs if keep("org", org, "key"))
         if orgs != p.orgs:
             dropped["orgs"] = orgs
         yield from warnings

@@ -118,9 +118,6 @@ def test_a_bad_optional_field_is_dropped_with_a_warning() -> None:
     *issues, kept = run(group)
     assert [i[1] for i in issues] == ["control_character"]  # type: ignore[index]
     assert kept == Group("G1", "M", "subject", subjects=("Matte",))
-    *issues, kept = run(Membership("p", "G1", "01", key="E\x00"))
-    assert [i[1] for i in issues] == ["control_character"]  # type: ignore[index]
-    assert kept == Membership("p", "G1", "01")
 
 
 def test_issues_name_a_bad_key_printably() -> None:
