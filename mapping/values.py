@@ -45,6 +45,7 @@ FREE_TEXT = frozenset({"name", "text"})
 # Any C0 control character or DEL; free text may hold a tab, which harms nothing.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_MESSAGE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _USERNAME = re.compile(r"[\w.@+-]+\Z")
 # An ASCII dot-atom local part: at a domain the validator accepts, the address is valid.
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*\Z")
@@ -112,6 +113,7 @@ def _domain_problem(domain: str) -> str | None:
 
 
 def _validated(email: str) -> str | None:
+    """The validator's complaint about ``email``, or None."""
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as err:
@@ -120,21 +122,22 @@ def _validated(email: str) -> str | None:
 
 
 def printable_issue(issue: RowIssue) -> RowIssue:
-    """The issue with control characters in its key and message escaped (NUL cannot be stored)."""
-    if not (_TEXT_CONTROL.search(issue.key) or _TEXT_CONTROL.search(issue.message)):
+    """The issue with control characters escaped (a message keeps its line breaks and tabs)."""
+    if not (_CONTROL.search(issue.key) or _MESSAGE_CONTROL.search(issue.message)):
         return issue
-    return replace(issue, key=shown(issue.key), message=_escape(issue.message))
+    return replace(issue, key=shown(issue.key), message=_escape(issue.message, _MESSAGE_CONTROL))
 
 
 def shown(value: str) -> str:
     """A value as an issue names it: control characters escaped, cut to the key column."""
-    escaped = _escape(value)
+    escaped = _escape(value, _CONTROL)
     limit = LIMITS["key"]
     return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 
-def _escape(text: str) -> str:
-    return _TEXT_CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
+def _escape(text: str, control: re.Pattern[str]) -> str:
+    """``text`` with the characters ``control`` matches written as Python escapes."""
+    return control.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 def _issue(

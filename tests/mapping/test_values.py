@@ -124,8 +124,8 @@ def test_issues_name_a_bad_key_printably() -> None:
     [issue] = run(Person("p\x00" + "k" * 300, "A", "B"))
     key = issue[2]  # type: ignore[index]
     assert key.startswith("p\\x00kkk") and key.endswith("…") and len(key) == LIMITS["key"]
-    [issue] = run(RowIssue("error", "x", "bad \x00 value", key="k\x00"))
-    assert issue == ("error", "x", "k\\x00", "bad \\x00 value")
+    [issue] = run(RowIssue("error", "x", "bad \x00 value\n\tsee", key="k\x00\t"))
+    assert issue == ("error", "x", "k\\x00\\t", "bad \\x00 value\n\tsee")
 
 
 @pytest.mark.parametrize(
