@@ -94,6 +94,7 @@ def open_records(feed: Feed, settings: Mapping[str, Any]) -> Iterator[Iterator[R
                     strict=bool(opts.get("strict")),
                     file=name,
                     schema=schema,
+                    repair=bool(opts.get("repair_xml", True)),
                 ),
             )
         else:

@@ -17,7 +17,8 @@ class ReadOptions:
     ``target`` set, a file whose ``properties/target`` list lacks it is skipped.
     ``schema`` is the PIFU-IMS XSD: PIFU-namespaced files are validated against
     it, and ``strict`` turns the first violation into a FeedError. ``file`` names
-    the document in records and issues.
+    the document in records and issues. ``repair`` reads a bare ``&`` as ``&amp;``
+    (with a warning) instead of failing the file.
     """
 
     default_mode: Mode = "delta"
@@ -25,3 +26,4 @@ class ReadOptions:
     strict: bool = False
     file: str = ""
     schema: Path | None = None
+    repair: bool = True

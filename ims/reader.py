@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from ims import header, tree, validate, xml
+from ims import header, repair, tree, validate, xml
 from ims.context import Context
 from ims.group import read_group
 from ims.membership import read_membership
@@ -57,9 +57,10 @@ ALWAYS_SCOPED: frozenset[Entity] = frozenset({"accounts", "memberships"})
 
 def read(stream: BinaryIO, options: ReadOptions) -> Iterator[Record | RowIssue]:
     """Stream the records and issues of one IMS Enterprise (or PIFU-IMS) document."""
-    source = xml.Source(stream, options.file)
+    repairing = repair.Repairing(stream, options.file, ampersands=options.repair)
+    source = xml.Source(repairing, options.file)
     source.check_prolog()
-    yield from _Reader(source, options).run()
+    yield from _Reader(source, options, repairing).run()
 
 
 def sniff(head: bytes) -> bool:
@@ -70,8 +71,11 @@ def sniff(head: bytes) -> bool:
 class _Reader:
     """The state of one pass over one document."""
 
-    def __init__(self, source: xml.Source, options: ReadOptions) -> None:
+    def __init__(
+        self, source: xml.Source, options: ReadOptions, repairing: repair.Repairing
+    ) -> None:
         self.source = source
+        self.repairing = repairing
         self.options = options
         self.root: Element | None = None
         self.validator: validate.Validator | None = None
@@ -88,6 +92,7 @@ class _Reader:
                 if self.root is None:
                     self._open(element.getroottree().getroot())
                 if event == "end" and element.getparent() is self.root:
+                    yield from self.repairing.issues()
                     yield from self._top(element)
                     if self.skipped:
                         return
@@ -95,6 +100,7 @@ class _Reader:
             raise self.source.syntax_error(err, started=self.root is not None) from err
         if self.root is None:
             self._open(parse.root)
+        yield from self.repairing.issues()
         yield from self._finish()
 
     def _open(self, root: Element | None) -> None:

@@ -9,9 +9,10 @@ entities, remote DTDs) get in.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -34,14 +35,29 @@ _SPACE = re.compile(rb"\s*")
 # What may come before a DOCTYPE (or the root): the XML declaration, PIs and comments.
 _SKIPPABLE = ((b"<?", b"?>"), (b"<!--", b"-->"))
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# libxml2's size limits (huge_tree stays off), in words: its own message says "truncated?"
+# or "try XML_PARSE_HUGE", neither of which helps an admin.
+_OVER_LIMIT = {
+    "Buffer size limit exceeded": "a start tag (an attribute value) over the parser's 10 MB limit",
+    "Text node too long": "a text value over the parser's 10 MB limit",
+    "Name too long": "an element or attribute name over the parser's length limit",
+}
 # UTF-8 continuation bytes: deleting them turns a byte count into a character count.
 _CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+class Readable(Protocol):
+    """What the parser reads from: a binary stream's ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; empty at the end."""
+        ...
 
 
 class Source:
     """A binary stream that keeps its head and knows how far the parser got."""
 
-    def __init__(self, stream: BinaryIO, file: str = "") -> None:
+    def __init__(self, stream: Readable, file: str = "") -> None:
         self.file = file
         self.head = _read_up_to(stream, HEAD_SIZE)
         self.eof = False
@@ -87,7 +103,13 @@ class Source:
         if line is None and first is not None:
             # lxml's own "no element found" at close hides libxml2's first complaint.
             line, column, message = first.line, first.column, first.message
-        if not started:
+        over = next((what for cause, what in _OVER_LIMIT.items() if cause in message), None)
+        if over is not None:
+            message = "values that large are refused"
+            # A start tag is buffered whole: libxml2 then names where it stopped, not the tag.
+            line = None if "start tag" in over else line
+            code, what = "xml_value_too_large", f"the document holds {over}"
+        elif not started:
             code, what = "not_xml", "the document is not XML"
         elif self._at_end(line, column):
             code, what = "truncated_xml", "the document ends early (truncated?)"
@@ -105,6 +127,8 @@ class Parse:
     """Streams ``(event, element)`` pairs for the given tags (``{*}name`` matches any namespace)."""
 
     def __init__(self, source: Source, tags: tuple[str, ...]) -> None:
+        # iterparse's error log keeps an earlier parse's errors: a failure must name its own.
+        etree.clear_error_log()
         self._events: Any = etree.iterparse(source, events=("start", "end"), tag=tags, **HARDENED)
 
     def __iter__(self) -> Iterator[tuple[str, etree._Element]]:
@@ -138,13 +162,11 @@ def forbidden_dtd(why: str, file: str) -> FeedError:
 def first_tag(head: bytes) -> str | None:
     """The local name of the first element in ``head`` (None when it shows no element)."""
     parser = etree.XMLPullParser(events=("start",), **HARDENED)
-    try:
-        parser.feed(head)
-        events: Iterator[tuple[str, Any]] = iter(parser.read_events())
-        for _event, element in events:
-            return etree.QName(element).localname
-    except etree.XMLSyntaxError:
-        return None
+    with contextlib.suppress(etree.XMLSyntaxError):
+        parser.feed(head)  # a fault past the root's start tag (a bare "&") is the reader's
+    events: Iterator[tuple[str, Any]] = iter(parser.read_events())
+    for _event, element in events:
+        return etree.QName(element).localname
     return None
 
 
@@ -165,7 +187,7 @@ def _has_doctype(head: bytes) -> bool:
             return head.startswith(b"<!DOCTYPE", position)
 
 
-def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+def _read_up_to(stream: Readable, size: int) -> bytes:
     """Read ``size`` bytes, or fewer at the end (a socket may hand out short reads)."""
     chunks: list[bytes] = []
     left = size

@@ -17,6 +17,7 @@ from mapping.records import (
     RowIssue,
     Scope,
 )
+from mapping.values import checked
 
 MembershipKey = tuple[str, str, str]
 
@@ -90,7 +91,7 @@ def collect(stream: Iterable[Record | RowIssue]) -> Desired:
         Org: ("nodes", desired.orgs),
         Group: ("groups", desired.groups),
     }
-    for item in stream:
+    for item in checked(stream):  # nothing the store would refuse gets past here
         if isinstance(item, RowIssue):
             desired.issues.append(item)
         elif isinstance(item, Membership):

@@ -738,6 +738,8 @@ SYSTEM_DTD = b"""<?xml version="1.0"?>
 FULL = world(mode="full")
 TRUNCATED = FULL[: len(FULL) // 2]  # a full snapshot cut in half: the rest must not expire
 NOT_XML = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
+# An 11 MB attribute, over libxml2's 10 MB limit: reported as that, not as "truncated?".
+HUGE_ATTRIBUTE = feed(person("1001", extra=f'<extension a="{"x" * 11_000_000}"/>'))
 
 
 @pytest.mark.parametrize(
@@ -749,8 +751,17 @@ NOT_XML = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
         (TRUNCATED, "truncated_xml", TRUNCATED.count(b"\n") + 1),  # where the data stops
         (NOT_XML, "not_xml", 1),
         (b"", "empty_document", None),
+        (HUGE_ATTRIBUTE, "xml_value_too_large", None),
     ],
-    ids=["billion-laughs", "external-entity", "system-dtd", "truncated", "not-xml", "empty"],
+    ids=[
+        "billion-laughs",
+        "external-entity",
+        "system-dtd",
+        "truncated",
+        "not-xml",
+        "empty",
+        "huge-attribute",
+    ],
 )
 def test_hostile_input_fails_and_leaves_the_store_alone(
     feeds: Feeds, cli: Cli, data: bytes, code: str, line: int | None
@@ -768,3 +779,51 @@ def test_hostile_input_fails_and_leaves_the_store_alone(
     assert "root:" not in result.out  # nothing of /etc/passwd
     assert store(cli) == before
     assert [r["state"] for r in cli.json("runs")] == ["failed", "applied"]
+
+
+# ---------------------------------------------------------------------------------------
+# 9. Exporter faults repaired as the file streams (issue 11 item 6, issue 10 item 8)
+# ---------------------------------------------------------------------------------------
+
+# As Datatel Colleague exports them: a bare "&" in a course title and a department name
+# (three of four real exports carry one). Line 4 is the school, then one fault per line.
+COLLEAGUE = feed(
+    group("S1", "Nordby skole", typevalue="school"),
+    group("ART-101", "Arts & Crafts", parent="S1"),
+    group("HIS-200", "History &amp; Civics", parent="S1"),
+    person("p1", "Ola", "Berg & Dahl"),
+    membership("ART-101", member("p1", role("01"))),
+)
+
+
+def test_a_bare_ampersand_is_imported_with_a_warning_per_line(feeds: Feeds, cli: Cli) -> None:
+    report = feeds.run(COLLEAGUE)
+    assert report["state"] == "applied"
+    assert issues(report) == [
+        ("warning", "xml_bare_ampersand", "", 5),
+        ("warning", "xml_bare_ampersand", "", 7),
+    ]
+    assert {key: value[0] for key, value in groups(cli).items()} == {
+        "ART-101": "Arts & Crafts",
+        "HIS-200": "History & Civics",
+    }
+    assert accounts(cli)["p1"][2] == "Berg & Dahl"
+
+
+def test_repair_xml_off_fails_the_file_and_writes_nothing(
+    feeds: Feeds, cli: Cli, tmp_path: Path
+) -> None:
+    configure(tmp_path, "[sources.ims]\nrepair_xml = false\n")
+    report = feeds.run(COLLEAGUE, code=1)
+    assert (report["state"], issues(report)) == ("failed", [("error", "malformed_xml", "", 5)])
+    assert store(cli) == {what: [] for what in LISTS}
+
+
+def test_utf_8_under_an_iso_8859_1_declaration_is_stored_as_utf_8(feeds: Feeds, cli: Cli) -> None:
+    data = feed(
+        NORDBY, person("4001", "Åse", "Ødegård"), membership("S1", member("4001", role("01")))
+    )
+    data = data.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
+    report = feeds.run(data)
+    assert issues(report) == [("warning", "encoding_mismatch", "", 5)]
+    assert accounts(cli)["4001"][1:3] == ("Åse", "Ødegård")  # not "Ã…se", "Ã˜degÃ¥rd"
