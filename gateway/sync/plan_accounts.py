@@ -24,9 +24,28 @@ class Facts:
     has 160,000 persons.
     """
 
-    roles: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)  # the register's user-level roles
     places: list[str] = field(default_factory=list)
     schools: list[str] = field(default_factory=list)
+    class_roles: list[str] = field(default_factory=list)  # roles in groups and at nodes
+    guardian: bool = False  # the guardian side of a link
+    inactive: bool = False  # holds a role the feed says is inactive or deleted
+
+    def deciding(self) -> tuple[str, ...]:
+        """The roles that decide the profile: the register's user-level roles, else the class
+        roles (plain IMS Enterprise has only those); a guardian link adds guardian."""
+        words = self.roles or self.class_roles
+        if self.guardian and "guardian" not in words:
+            return (*words, "guardian")
+        return tuple(words)
+
+
+@dataclass(slots=True)
+class Notes:
+    """What plan_accounts reports once for the whole run rather than once per person."""
+
+    pending: list[Person] = field(default_factory=list)  # kept pending: no role given
+    class_roles: list[tuple[Person, Profile, Facts]] = field(default_factory=list)
 
 
 def _add(items: list[str], item: str) -> None:
@@ -35,12 +54,12 @@ def _add(items: list[str], item: str) -> None:
         items.append(item)
 
 
-def _facts(ctx: Context) -> dict[str, Facts]:
+def _facts(ctx: Context, persons: dict[str, Person]) -> dict[str, Facts]:
     """Gather each person's roles, placements and schools from the whole feed."""
     facts: dict[str, Facts] = defaultdict(Facts)
     tree, roles = ctx.tree, ctx.plan.roles
     schools: dict[tuple[str, ...], list[str]] = {}  # org keys → their schools; orgs repeat
-    for key, person in ctx.desired.persons.items():
+    for key, person in persons.items():
         words = list(dict.fromkeys([claim.role for claim in person.roles]))
         for word in words:
             roles[word] += 1
@@ -57,11 +76,12 @@ def _facts(ctx: Context) -> dict[str, Facts]:
     roles.update(map(itemgetter(2), rows))  # counted at C speed: a million rows
     get = facts.get
     for (person_key, group, role), entry in rows.items():
-        if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
-            continue
         fact = get(person_key) or facts[person_key]  # a person the feed only names here
-        if role not in fact.roles:
-            fact.roles.append(role)
+        if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
+            fact.inactive = True
+            continue
+        if role not in fact.class_roles:
+            fact.class_roles.append(role)
         is_place, school = places[group]
         if is_place and group not in fact.places:
             fact.places.append(group)
@@ -69,24 +89,36 @@ def _facts(ctx: Context) -> dict[str, Facts]:
             fact.schools.append(school)
     for (guardian, student), link in ctx.desired.links.items():
         if not link.deleted:
-            _add(facts[guardian].roles, "guardian")
+            facts[guardian].guardian = True
             for school in facts[student].schools:
                 _add(facts[guardian].schools, school)
     return facts
 
 
-def _profile(ctx: Context, person: Person, roles: tuple[str, ...]) -> Profile | None:
-    """Match the person's roles against the profiles; report what matching decided."""
+Matched = tuple[Profile | None, list[str], list[Profile]]
+
+
+def _matched(ctx: Context, roles: tuple[str, ...]) -> Matched:
+    """What the profiles make of a set of roles, worked out once per set."""
     if roles not in ctx.matched_roles:  # most people share a handful of role sets
         ctx.matched_roles[roles] = ctx.snapshot.matcher.resolve(roles)
-    profile, unmapped, matched = ctx.matched_roles[roles]
+    return ctx.matched_roles[roles]
+
+
+def _profile(ctx: Context, person: Person, roles: tuple[str, ...]) -> Profile | None:
+    """Match the person's roles against the profiles; report what matching decided.
+
+    No roles, or none that match: None, and the person is kept pending (see ``_pending``).
+    """
+    profile, unmapped, matched = _matched(ctx, roles)
     if profile is not None and not unmapped and len(matched) == 1:
         return profile
     words = ", ".join(repr(r) for r in unmapped)
     if not roles:
-        ctx.about(person, "error", "no_role", "no role given; skipped")
+        pass  # reported by _pending
     elif profile is None:
-        ctx.about(person, "error", "unmapped_role", f"role {words} matches no profile; skipped")
+        message = f"role {words} matches no profile; no account, kept as a pending person"
+        ctx.about(person, "error", "unmapped_role", message)
     else:
         if unmapped:
             message = f"role {words} matches no profile; using {profile.name}"
@@ -242,7 +274,7 @@ def _expire(ctx: Context, stored: StoredAccount) -> None:
     )
 
 
-def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
+def _plan_person(ctx: Context, person: Person, fact: Facts, notes: Notes) -> None:
     """Plan one person's account."""
     stored, rekey = _stored(ctx, person)
     if person.deleted:
@@ -253,11 +285,14 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
         else:
             ctx.plan.changes["accounts"].unchanged += 1
         return
+    roles = fact.deciding()
     # A delta that names a known person without roles or orgs leaves those as they are.
-    if stored and not fact.roles:
+    if stored and not roles:
         profile: Profile | None = ctx.snapshot.profiles[stored.profile]
     else:
-        profile = _profile(ctx, person, tuple(fact.roles))
+        profile = _profile(ctx, person, roles)
+    if profile is None and stored is None:
+        return _pending(ctx, person, fact, notes)
     schools = frozenset(fact.schools) or _stored_schools(ctx, stored)
     blocked, forced = _rules(ctx, schools, profile.category) if profile else (None, False)
     if profile is None or blocked:
@@ -267,6 +302,8 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
         else:
             ctx.plan.changes["accounts"].skipped += 1
         return
+    if fact.roles and fact.class_roles:
+        notes.class_roles.append((person, profile, fact))
     after: dict[str, Any] = {  # in CREATE_COLUMNS order: a create is (key, username, *after)
         "given_name": person.given_name,
         "family_name": person.family_name,
@@ -283,6 +320,43 @@ def _plan_person(ctx: Context, person: Person, fact: Facts) -> None:
         _create(ctx, person, after)
 
 
+def _pending(ctx: Context, person: Person, fact: Facts, notes: Notes) -> None:
+    """Keep a person with no (mappable) role yet as a pending person: no account, no profile.
+
+    Registers send persons before their memberships; the run that brings a role or a
+    membership for the person makes the account from what was kept.
+    """
+    ctx.skip_person(person.key)
+    if fact.deciding():
+        ctx.plan.changes["accounts"].skipped += 1  # its roles match nothing: an error says so
+    elif fact.inactive:
+        message = "the only role given is inactive; no account, kept as a pending person"
+        ctx.about(person, "info", "role_inactive", message)
+    elif person.key in ctx.desired.persons:  # not one named only by a deleted guardian link
+        notes.pending.append(person)
+    kept = ctx.snapshot.pending.get(person.key)
+    if kept is None or _pending_fields(kept) != _pending_fields(person):
+        ctx.plan.pending.keep.append(person)
+
+
+def _pending_fields(person: Person) -> tuple[object, ...]:
+    """What a pending person keeps of the Person the feed sent."""
+    p = person
+    return (p.given_name, p.family_name, p.username, p.email, p.roles, p.orgs, p.enabled)
+
+
+def _dropped(ctx: Context) -> list[str]:
+    """Pending persons that are an account now, that the feed deletes, or that a full
+    snapshot of persons leaves out (nothing to expire: they never had an account)."""
+    accounts, persons = ctx.refs["accounts"], ctx.desired.persons
+    full = "accounts" in ctx.desired.scopes
+    return [
+        key
+        for key in ctx.snapshot.pending
+        if key in accounts or (persons[key].deleted if key in persons else full)
+    ]
+
+
 def _expire_missing(ctx: Context, seen: set[str]) -> None:
     """In a full snapshot, accounts the source no longer sends are expired."""
     if "accounts" not in ctx.desired.scopes:
@@ -293,11 +367,55 @@ def _expire_missing(ctx: Context, seen: set[str]) -> None:
             _expire(ctx, stored)
 
 
+def _persons(ctx: Context) -> dict[str, Person]:
+    """The feed's persons, and the source's pending persons its memberships or links name.
+
+    The pending person stands in for the Person the feed sent in an earlier file.
+    """
+    desired, pending = ctx.desired, ctx.snapshot.pending
+    if not pending:
+        return desired.persons
+    named = {key[0] for key in desired.memberships.rows}
+    named.update(key for pair in desired.links for key in pair)
+    carried = {key: pending[key] for key in named if key in pending}
+    carried = {key: p for key, p in carried.items() if key not in desired.persons}
+    return {**desired.persons, **carried} if carried else desired.persons
+
+
+def _report(ctx: Context, notes: Notes) -> None:
+    """One summary each for the persons kept pending and the class roles that differ."""
+    if notes.pending:
+        first = notes.pending[0]
+        message = (
+            f"{len(notes.pending)} person(s) have no role yet: no account, kept as pending "
+            f"persons until a role or membership for them arrives (first: {first.key!r})"
+        )
+        ctx.issue("info", "pending_no_role", "accounts", "", message)
+    differ = [
+        (person, profile, fact)
+        for person, profile, fact in notes.class_roles
+        if _matched(ctx, tuple(fact.class_roles))[0] not in (None, profile)
+    ]
+    if differ:
+        person, profile, fact = differ[0]
+        message = (
+            f"{len(differ)} person(s) hold a class role that matches another profile than "
+            "their register role: the register's role decided the profile, the class role "
+            f"only the membership's role (first: {person.key!r}, {profile.name}, class roles "
+            f"{', '.join(map(repr, fact.class_roles))})"
+        )
+        ctx.issue("info", "class_role_differs", "accounts", "", message)
+
+
 def plan_accounts(ctx: Context) -> None:
     """Plan every person in the feed, then expire the missing ones of a full snapshot."""
-    facts = _facts(ctx)
+    persons = _persons(ctx)
+    facts = _facts(ctx, persons)
     seen: set[str] = set()
-    for person in ctx.desired.persons.values():
+    notes = Notes()
+    for person in persons.values():
         seen.update((person.key, person.old_key))
-        _plan_person(ctx, person, facts[person.key])
+        _plan_person(ctx, person, facts[person.key], notes)
     _expire_missing(ctx, seen)
+    ctx.plan.pending.drop.extend(_dropped(ctx))
+    _report(ctx, notes)
