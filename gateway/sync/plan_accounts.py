@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+from gateway.sync import plan_pending
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
 from gateway.sync.state import StoredAccount
@@ -45,7 +46,7 @@ class Notes:
     """What plan_accounts reports once for the whole run rather than once per person."""
 
     pending: list[Person] = field(default_factory=list)  # kept pending: no role given
-    class_roles: list[tuple[Person, Profile, Facts]] = field(default_factory=list)
+    class_roles: list[tuple[Person, Profile, Facts]] = field(default_factory=list)  # differing
 
 
 def _add(items: list[str], item: str) -> None:
@@ -108,26 +109,27 @@ def _matched(ctx: Context, roles: tuple[str, ...]) -> Matched:
 def _profile(ctx: Context, person: Person, roles: tuple[str, ...]) -> Profile | None:
     """Match the person's roles against the profiles; report what matching decided.
 
-    No roles, or none that match: None, and the person is kept pending (see ``_pending``).
+    None when no role is given or none matches: the caller says what becomes of the person.
     """
     profile, unmapped, matched = _matched(ctx, roles)
-    if profile is not None and not unmapped and len(matched) == 1:
+    if profile is None or (not unmapped and len(matched) == 1):
         return profile
-    words = ", ".join(repr(r) for r in unmapped)
-    if not roles:
-        pass  # reported by _pending
-    elif profile is None:
-        message = f"role {words} matches no profile; no account, kept as a pending person"
-        ctx.about(person, "error", "unmapped_role", message)
-    else:
-        if unmapped:
-            message = f"role {words} matches no profile; using {profile.name}"
-            ctx.about(person, "warning", "unmapped_role", message)
-        if len(matched) > 1:
-            names = ", ".join(f"{p.name} ({p.level})" for p in matched)
-            message = f"roles match {names}; given {profile.name}, the highest"
-            ctx.about(person, "info", "multiple_roles", message)
+    if unmapped:
+        words = ", ".join(repr(r) for r in unmapped)
+        message = f"role {words} matches no profile; using {profile.name}"
+        ctx.about(person, "warning", "unmapped_role", message)
+    if len(matched) > 1:
+        names = ", ".join(f"{p.name} ({p.level})" for p in matched)
+        message = f"roles match {names}; given {profile.name}, the highest"
+        ctx.about(person, "info", "multiple_roles", message)
     return profile
+
+
+def _unmapped(ctx: Context, person: Person, roles: tuple[str, ...], outcome: str) -> None:
+    """The error for a person none of whose roles matches a profile."""
+    words = ", ".join(repr(r) for r in roles)
+    ctx.about(person, "error", "unmapped_role", f"role {words} matches no profile; {outcome}")
+    ctx.plan.changes["accounts"].skipped += 1
 
 
 Rules = tuple[tuple[str, str] | None, bool]
@@ -300,9 +302,9 @@ def _plan_person(ctx: Context, person: Person, fact: Facts, notes: Notes) -> Non
         if blocked:
             ctx.block("accounts", *blocked)
         else:
-            ctx.plan.changes["accounts"].skipped += 1
+            _unmapped(ctx, person, roles, "skipped")
         return
-    if fact.roles and fact.class_roles:
+    if fact.roles and fact.class_roles and _differs(ctx, fact, profile):
         notes.class_roles.append((person, profile, fact))
     after: dict[str, Any] = {  # in CREATE_COLUMNS order: a create is (key, username, *after)
         "given_name": person.given_name,
@@ -327,34 +329,15 @@ def _pending(ctx: Context, person: Person, fact: Facts, notes: Notes) -> None:
     membership for the person makes the account from what was kept.
     """
     ctx.skip_person(person.key)
-    if fact.deciding():
-        ctx.plan.changes["accounts"].skipped += 1  # its roles match nothing: an error says so
+    roles = fact.deciding()
+    if roles:
+        _unmapped(ctx, person, roles, "no account, kept as a pending person")
     elif fact.inactive:
         message = "the only role given is inactive; no account, kept as a pending person"
         ctx.about(person, "info", "role_inactive", message)
     elif person.key in ctx.desired.persons:  # not one named only by a deleted guardian link
         notes.pending.append(person)
-    kept = ctx.snapshot.pending.get(person.key)
-    if kept is None or _pending_fields(kept) != _pending_fields(person):
-        ctx.plan.pending.keep.append(person)
-
-
-def _pending_fields(person: Person) -> tuple[object, ...]:
-    """What a pending person keeps of the Person the feed sent."""
-    p = person
-    return (p.given_name, p.family_name, p.username, p.email, p.roles, p.orgs, p.enabled)
-
-
-def _dropped(ctx: Context) -> list[str]:
-    """Pending persons that are an account now, that the feed deletes, or that a full
-    snapshot of persons leaves out (nothing to expire: they never had an account)."""
-    accounts, persons = ctx.refs["accounts"], ctx.desired.persons
-    full = "accounts" in ctx.desired.scopes
-    return [
-        key
-        for key in ctx.snapshot.pending
-        if key in accounts or (persons[key].deleted if key in persons else full)
-    ]
+    plan_pending.keep(ctx, person)
 
 
 def _expire_missing(ctx: Context, seen: set[str]) -> None:
@@ -367,19 +350,11 @@ def _expire_missing(ctx: Context, seen: set[str]) -> None:
             _expire(ctx, stored)
 
 
-def _persons(ctx: Context) -> dict[str, Person]:
-    """The feed's persons, and the source's pending persons its memberships or links name.
-
-    The pending person stands in for the Person the feed sent in an earlier file.
-    """
-    desired, pending = ctx.desired, ctx.snapshot.pending
-    if not pending:
-        return desired.persons
-    named = {key[0] for key in desired.memberships.rows}
-    named.update(key for pair in desired.links for key in pair)
-    carried = {key: pending[key] for key in named if key in pending}
-    carried = {key: p for key, p in carried.items() if key not in desired.persons}
-    return {**desired.persons, **carried} if carried else desired.persons
+def _differs(ctx: Context, fact: Facts, profile: Profile) -> bool:
+    """Whether the person's class roles match another profile than the one their register
+    role gave them (a pupil with a teacher enrollment)."""
+    theirs = _matched(ctx, tuple(fact.class_roles))[0]
+    return theirs is not None and theirs != profile
 
 
 def _report(ctx: Context, notes: Notes) -> None:
@@ -391,15 +366,11 @@ def _report(ctx: Context, notes: Notes) -> None:
             f"persons until a role or membership for them arrives (first: {first.key!r})"
         )
         ctx.issue("info", "pending_no_role", "accounts", "", message)
-    differ = [
-        (person, profile, fact)
-        for person, profile, fact in notes.class_roles
-        if _matched(ctx, tuple(fact.class_roles))[0] not in (None, profile)
-    ]
-    if differ:
-        person, profile, fact = differ[0]
+    if notes.class_roles:
+        person, profile, fact = notes.class_roles[0]
+        count = len(notes.class_roles)
         message = (
-            f"{len(differ)} person(s) hold a class role that matches another profile than "
+            f"{count} person(s) hold a class role that matches another profile than "
             "their register role: the register's role decided the profile, the class role "
             f"only the membership's role (first: {person.key!r}, {profile.name}, class roles "
             f"{', '.join(map(repr, fact.class_roles))})"
@@ -409,7 +380,7 @@ def _report(ctx: Context, notes: Notes) -> None:
 
 def plan_accounts(ctx: Context) -> None:
     """Plan every person in the feed, then expire the missing ones of a full snapshot."""
-    persons = _persons(ctx)
+    persons = plan_pending.with_named(ctx)
     facts = _facts(ctx, persons)
     seen: set[str] = set()
     notes = Notes()
@@ -417,5 +388,5 @@ def plan_accounts(ctx: Context) -> None:
         seen.update((person.key, person.old_key))
         _plan_person(ctx, person, facts[person.key], notes)
     _expire_missing(ctx, seen)
-    ctx.plan.pending.drop.extend(_dropped(ctx))
+    ctx.plan.pending.drop.extend(plan_pending.dropped(ctx))
     _report(ctx, notes)
