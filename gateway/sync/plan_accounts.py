@@ -288,6 +288,8 @@ def _plan_person(ctx: Context, person: Person, fact: Facts, notes: Notes) -> Non
             ctx.plan.changes["accounts"].unchanged += 1
         return
     roles = fact.deciding()
+    if fact.roles and fact.class_roles and _matched(ctx, roles)[0] is None:
+        roles = (*roles, *fact.class_roles)  # no user-level role maps: class roles decide
     # A delta that names a known person without roles or orgs leaves those as they are.
     if stored and not roles:
         profile: Profile | None = ctx.snapshot.profiles[stored.profile]

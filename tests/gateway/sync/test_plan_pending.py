@@ -123,3 +123,10 @@ def test_class_roles_decide_without_a_register_role() -> None:
     plan = school().plan(Person("T1", "Kari", "Moe"), Membership("T1", "N/8A", "02"))
     assert [c[5] for c in plan.changes["accounts"].creates] == ["Staff"]
     assert codes(plan) == []
+
+
+def test_class_roles_decide_when_no_register_role_matches_a_profile() -> None:
+    other = Person("T1", "Kari", "Moe", roles=(RoleClaim("Other"),))  # IMS institutionrole
+    plan = school().plan(other, Membership("T1", "N/8A", "02"))
+    assert [c[5] for c in plan.changes["accounts"].creates] == ["Staff"]
+    assert codes(plan) == [("warning", "unmapped_role", "T1")]
