@@ -51,7 +51,8 @@ ENTITY_OF: Mapping[type, Entity] = {
     Membership: "memberships",
     GuardianLink: "guardian_links",
 }
-# A full snapshot always speaks for these; for the others only when it holds some.
+# A full snapshot declares these always (the engine keeps a Scope only when the feed holds
+# some of its entity); the others only when it holds some.
 ALWAYS_SCOPED: frozenset[Entity] = frozenset({"accounts", "memberships"})
 
 

@@ -13,6 +13,10 @@ number of distinct keys.
   waits for the end of the file and then becomes an ``unresolved_reference``
   error instead of a record. In a delta feed it is yielded at once: the key may
   well be in the store, and the engine reports it when it is not.
+- A full file speaks only for what it holds: one with no persons (or no groups)
+  at all, such as PIFU-IMS's file of memberships alone, names persons (groups)
+  the store has from earlier files, so at the end those references are yielded
+  for the engine to resolve.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ class Refs:
             school, course, missing = self._ancestry(parent)
             yield replace(group, school=school or missing, course=course)
         for record in self._linked:
-            missing = self._missing(record)
+            missing = self._missing(record, strict=False)
             yield _unresolved(record, missing) if missing else record
         self._groups, self._linked = [], []
 
@@ -84,14 +88,23 @@ class Refs:
             key = node.parent
         return "", course, ""
 
-    def _missing(self, record: Linked) -> str:
-        """What the record names that the file does not hold ("" when nothing)."""
+    def _missing(self, record: Linked, strict: bool = True) -> str:
+        """What the record names that the file does not hold ("" when nothing).
+
+        Not strict (at the end of the file): a file holding no persons (or no groups)
+        lacks none, since it does not speak for them.
+        """
+        persons, nodes = self.persons, self.nodes
         if isinstance(record, GuardianLink):
-            return "" if record.guardian in self.persons else f"guardian {record.guardian!r}"
-        if record.person in self.persons and record.group in self.nodes:
+            lacks = record.guardian not in persons and (strict or bool(persons))
+            return f"guardian {record.guardian!r}" if lacks else ""
+        if record.person in persons and record.group in nodes:
             return ""  # the common case, without building the message
-        missing = [f"person {record.person!r}"] if record.person not in self.persons else []
-        missing += [f"group {record.group!r}"] if record.group not in self.nodes else []
+        missing = []
+        if record.person not in persons and (strict or persons):
+            missing.append(f"person {record.person!r}")
+        if record.group not in nodes and (strict or nodes):
+            missing.append(f"group {record.group!r}")
         return " and ".join(missing)
 
 

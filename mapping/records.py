@@ -15,9 +15,14 @@ Conventions shared by every reader:
   it through its safe-removal rules, it never hard-deletes.
 - ``Person.old_key`` names the key the person had before (IMS sourcedidtype
   Old/New): the engine re-keys the existing account instead of creating one.
-- A person who is the guardian side of a GuardianLink holds the ``guardian``
-  role even when the feed gives no role; membership roles count as the
-  person's roles too. The engine adds both, readers need not.
+- ``Person.roles`` are the register's user-level roles (IMS ``institutionrole``,
+  OneRoster ``users.role`` or roles.csv, the CSV's role): when a person has any,
+  they decide the profile, and membership roles decide only each membership's
+  role. Without them (plain IMS Enterprise), membership roles decide the profile.
+  A person who is the guardian side of a GuardianLink holds the ``guardian``
+  role as well. The engine works all this out; readers need not.
+- A person may come without any role: the engine keeps it pending (no account)
+  until a later feed brings a role or membership for it.
 - ``line`` and ``file`` point at where the record starts, for issues.
 - Records are values: nothing changes one after a reader yields it. They are not
   ``frozen`` dataclasses only because those cost five times as much to build, and a

@@ -167,6 +167,24 @@ class Account(Base):
     created_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class PendingPerson(Base):
+    """A person the feed sent without a role yet: no account until a role or membership comes."""
+
+    __tablename__ = "pending_persons"
+    __table_args__ = (UniqueConstraint("source_id", "sync_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    sync_key: Mapped[str] = mapped_column(String(255))
+    given_name: Mapped[str] = mapped_column(String(255))
+    family_name: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    roles: Mapped[list[list[str]]] = mapped_column(JSON)  # [[role, org], ...] as sent
+    orgs: Mapped[list[str]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class Placement(Base):
     """An account's place in the hierarchy (the nodes it belongs to)."""
 

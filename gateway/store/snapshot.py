@@ -17,6 +17,7 @@ from gateway.sync.state import (
     StoredNode,
 )
 from mapping.profiles import Profile, RoleMatcher
+from mapping.records import Person, RoleClaim
 from mapping.settings import SETTING_KEYS, SchoolSettings
 
 
@@ -168,6 +169,18 @@ def _memberships(session: Session, snap: Snapshot) -> None:
         snap.links[(guardian, student)] = link_id
 
 
+def _pending(session: Session, snap: Snapshot) -> None:
+    """The source's pending persons (sent without a role yet), as the feed sent them."""
+    p = m.PendingPerson
+    cols = (p.sync_key, p.given_name, p.family_name, p.username, p.email, p.roles, p.orgs)
+    for key, given, family, username, email, roles, orgs, enabled in session.execute(
+        select(*cols, p.enabled).where(p.source_id == snap.source_id)
+    ):
+        claims = tuple(RoleClaim(role, org) for role, org in roles)
+        person = Person(key, given, family, username, email, claims, tuple(orgs), enabled)
+        snap.pending[key] = person
+
+
 def _settings(session: Session, snap: Snapshot) -> None:
     """Every school's settings, and what a school that arrives in this run starts with."""
     cols = [getattr(m.SchoolSetting, k) for k in SETTING_KEYS]
@@ -191,4 +204,5 @@ def load(session: Session, source_id: int | None, source: str) -> Snapshot:
     _accounts(session, snap, names)
     _memberships(session, snap)
     _settings(session, snap)
+    _pending(session, snap)
     return snap

@@ -87,7 +87,33 @@ class Writer:
             self.remove(removed)
         if self.log:
             self.conn.execute(insert(TABLES["changes"]), self.log)
+        self.write_pending()
         self.refresh_statistics()
+
+    def write_pending(self) -> None:
+        """Store the persons kept pending (replacing their rows) and drop the others."""
+        pending, table = self.plan.pending, TABLES["pending_persons"]
+        gone = [*pending.drop, *(p.key for p in pending.keep)]
+        for chunk in _chunks(gone, 500):
+            mine = table.c.source_id == self.plan.source_id
+            self.conn.execute(delete(table).where(mine, table.c.sync_key.in_(chunk)))
+        rows = [
+            {
+                "source_id": self.plan.source_id,
+                "sync_key": p.key,
+                "given_name": p.given_name,
+                "family_name": p.family_name,
+                "username": p.username,
+                "email": p.email,
+                "roles": [[claim.role, claim.org] for claim in p.roles],
+                "orgs": list(p.orgs),
+                "enabled": p.enabled,
+                "created_run_id": self.run_id,
+            }
+            for p in pending.keep
+        ]
+        if rows:
+            self.conn.execute(insert(table), rows)
 
     def refresh_statistics(self) -> None:
         """ANALYZE the PostgreSQL tables this run filled, so the next run's queries plan well.
@@ -363,7 +389,7 @@ class Writer:
         )
 
 
-def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     """Split a list into slices of at most ``size``."""
     return (items[i : i + size] for i in range(0, len(items), size))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mapping.records import ENTITIES, RowIssue
+from mapping.records import ENTITIES, Person, RowIssue
 from mapping.usernames import UsernameMode
 
 Ref = int | str
@@ -67,6 +67,14 @@ class Changes:
 
 
 @dataclass
+class Pending:
+    """Persons sent without a role yet: kept (new or changed), or dropped (an account now, gone)."""
+
+    keep: list[Person] = field(default_factory=list)
+    drop: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Plan:
     """Everything a run would change, and why it would skip what it skips."""
 
@@ -77,6 +85,7 @@ class Plan:
     new_nodes: list[str] = field(default_factory=list)
     roles: Counter[str] = field(default_factory=Counter)
     held: dict[str, Any] | None = None
+    pending: Pending = field(default_factory=Pending)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Counts per entity, as the report shows them."""
@@ -90,7 +99,8 @@ class Plan:
     @property
     def changes_anything(self) -> bool:
         """Whether applying the plan would write anything."""
-        return any(c.creates or c.updates or c.removals for c in self.changes.values())
+        changes = any(c.creates or c.updates or c.removals for c in self.changes.values())
+        return changes or bool(self.pending.keep or self.pending.drop)
 
     @property
     def removes_anything(self) -> bool:

@@ -108,4 +108,21 @@ def collect(stream: Iterable[Record | RowIssue]) -> Desired:
                 table[intern(item.key)] = item  # type: ignore[assignment]
             else:
                 desired.issues.append(_duplicate(entity, item, first))
+    desired.scopes = {entity for entity in desired.scopes if _holds(desired, entity)}
     return desired
+
+
+def _holds(desired: Desired, entity: Entity) -> bool:
+    """Whether the feed holds some of an entity: a full snapshot speaks only for those.
+
+    A PIFU-IMS file of memberships alone says ``full`` too; it must not expire every
+    person. Guardian links travel on persons, so a file of persons speaks for them.
+    """
+    held = {
+        "accounts": desired.persons,
+        "nodes": desired.orgs,
+        "groups": desired.groups,
+        "memberships": desired.memberships,
+        "guardian_links": desired.links or desired.persons,
+    }
+    return bool(held[entity])

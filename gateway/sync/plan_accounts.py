@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.sync import plan_pending
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
 from gateway.sync.plan_members import account_ref
@@ -24,9 +25,28 @@ class Facts:
     has 160,000 persons.
     """
 
-    roles: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)  # the register's user-level roles
     places: list[str] = field(default_factory=list)
     schools: list[str] = field(default_factory=list)
+    class_roles: list[str] = field(default_factory=list)  # roles in groups and at nodes
+    guardian: bool = False  # the guardian side of a link
+    inactive: bool = False  # holds a role the feed says is inactive or deleted
+
+    def deciding(self) -> tuple[str, ...]:
+        """The roles that decide the profile: the register's user-level roles, else the class
+        roles (plain IMS Enterprise has only those); a guardian link adds guardian."""
+        words = self.roles or self.class_roles
+        if self.guardian and "guardian" not in words:
+            return (*words, "guardian")
+        return tuple(words)
+
+
+@dataclass(slots=True)
+class Notes:
+    """What plan_accounts reports once for the whole run rather than once per person."""
+
+    pending: list[Person] = field(default_factory=list)  # kept pending: no role given
+    class_roles: list[tuple[Person, Profile, Facts]] = field(default_factory=list)  # differing
 
 
 def _add(items: list[str], item: str) -> None:
@@ -35,12 +55,12 @@ def _add(items: list[str], item: str) -> None:
         items.append(item)
 
 
-def _facts(ctx: Context) -> dict[str, Facts]:
+def _facts(ctx: Context, persons: dict[str, Person]) -> dict[str, Facts]:
     """Gather each person's roles, placements and schools from the whole feed."""
     facts: dict[str, Facts] = defaultdict(Facts)
     tree, roles = ctx.tree, ctx.plan.roles
     schools: dict[tuple[str, ...], list[str]] = {}  # org keys → their schools; orgs repeat
-    for key, person in ctx.desired.persons.items():
+    for key, person in persons.items():
         words = list(dict.fromkeys([claim.role for claim in person.roles]))
         roles.update(words)  # each word once per person, as is each word below
         at = schools.get(person.orgs)
@@ -55,12 +75,14 @@ def _facts(ctx: Context) -> dict[str, Facts]:
     }
     get = facts.get
     for (person_key, group, role), entry in rows.items():
-        if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
-            continue
         fact = get(person_key) or facts[person_key]  # a person the feed only names here
-        if role not in fact.roles:
-            fact.roles.append(role)
-            roles[role] += 1
+        if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
+            fact.inactive = True
+            continue
+        if role not in fact.class_roles:
+            fact.class_roles.append(role)
+            if role not in fact.roles:
+                roles[role] += 1
         is_place, school = places[group]
         if is_place and group not in fact.places:
             fact.places.append(group)
@@ -68,34 +90,47 @@ def _facts(ctx: Context) -> dict[str, Facts]:
             fact.schools.append(school)
     for (guardian, student), link in ctx.desired.links.items():
         if not link.deleted:
-            _add(facts[guardian].roles, "guardian")
+            facts[guardian].guardian = True
             for school in facts[student].schools:
                 _add(facts[guardian].schools, school)
     return facts
 
 
-def _profile(ctx: Context, person: Person, roles: tuple[str, ...]) -> Profile | None:
-    """Match the person's roles against the profiles; report what matching decided."""
+Matched = tuple[Profile | None, list[str], list[Profile]]
+
+
+def _matched(ctx: Context, roles: tuple[str, ...]) -> Matched:
+    """What the profiles make of a set of roles, worked out once per set."""
     if roles not in ctx.matched_roles:  # most people share a handful of role sets
         ctx.matched_roles[roles] = ctx.snapshot.matcher.resolve(roles)
-    profile, unmapped, matched = ctx.matched_roles[roles]
-    if profile is not None and not unmapped and len(matched) == 1:
+    return ctx.matched_roles[roles]
+
+
+def _profile(ctx: Context, person: Person, roles: tuple[str, ...]) -> Profile | None:
+    """Match the person's roles against the profiles; report what matching decided.
+
+    None when no role is given or none matches: the caller says what becomes of the person.
+    """
+    profile, unmapped, matched = _matched(ctx, roles)
+    if profile is None or (not unmapped and len(matched) == 1):
         return profile
-    words = ", ".join(repr(r) for r in unmapped)
-    if not roles:
-        ctx.about(person, "error", "no_role", "no role given; skipped", skipped=1)
-    elif profile is None:
-        message = f"role {words} matches no profile; skipped"
-        ctx.about(person, "error", "unmapped_role", message, skipped=1)
-    else:
-        if unmapped:
-            message = f"role {words} matches no profile; using {profile.name}"
-            ctx.about(person, "warning", "unmapped_role", message)
-        if len(matched) > 1:
-            names = ", ".join(f"{p.name} ({p.level})" for p in matched)
-            message = f"roles match {names}; given {profile.name}, the highest"
-            ctx.about(person, "info", "multiple_roles", message)
+    if unmapped:
+        words = ", ".join(repr(r) for r in unmapped)
+        message = f"role {words} matches no profile; using {profile.name}"
+        ctx.about(person, "warning", "unmapped_role", message)
+    if len(matched) > 1:
+        names = ", ".join(f"{p.name} ({p.level})" for p in matched)
+        message = f"roles match {names}; given {profile.name}, the highest"
+        ctx.about(person, "info", "multiple_roles", message)
     return profile
+
+
+def _unmapped(ctx: Context, person: Person, roles: tuple[str, ...], outcome: str) -> None:
+    """The error for a person none of whose roles matches a profile."""
+    words = ", ".join(repr(r) for r in roles)
+    message = f"role {words} matches no profile; {outcome}"
+    ctx.about(person, "error", "unmapped_role", message, skipped=1)
+    ctx.plan.changes["accounts"].skipped += 1
 
 
 Rules = tuple[tuple[str, str] | None, bool]
@@ -242,7 +277,9 @@ def _expire(ctx: Context, stored: StoredAccount) -> None:
     )
 
 
-def _plan_person(ctx: Context, person: Person, fact: Facts, pupils: list[str]) -> bool:
+def _plan_person(
+    ctx: Context, person: Person, fact: Facts, notes: Notes, pupils: list[str]
+) -> bool:
     """Plan one person's account; False when a new guardian is left out for want of a pupil."""
     stored, rekey = _stored(ctx, person)
     if person.deleted:
@@ -253,11 +290,17 @@ def _plan_person(ctx: Context, person: Person, fact: Facts, pupils: list[str]) -
         else:
             ctx.plan.changes["accounts"].unchanged += 1
         return True
+    roles = fact.deciding()
+    if fact.roles and fact.class_roles and _matched(ctx, roles)[0] is None:
+        roles = (*roles, *fact.class_roles)  # no user-level role maps: class roles decide
     # A delta that names a known person without roles or orgs leaves those as they are.
-    if stored and not fact.roles:
+    if stored and not roles:
         profile: Profile | None = ctx.snapshot.profiles[stored.profile]
     else:
-        profile = _profile(ctx, person, tuple(fact.roles))
+        profile = _profile(ctx, person, roles)
+    if profile is None and stored is None:
+        _pending(ctx, person, fact, notes)
+        return True
     schools = frozenset(fact.schools) or _stored_schools(ctx, stored)
     blocked, forced = _rules(ctx, schools, profile.category) if profile else (None, False)
     if profile is None or blocked:
@@ -265,12 +308,14 @@ def _plan_person(ctx: Context, person: Person, fact: Facts, pupils: list[str]) -
         if blocked:
             ctx.block("accounts", *blocked)
         else:
-            ctx.plan.changes["accounts"].skipped += 1
+            _unmapped(ctx, person, roles, "skipped")
         return True
     if not stored and profile.category == "guardians" and _orphan(ctx, pupils):
         ctx.skip_person(person.key)
         ctx.plan.changes["accounts"].skipped += 1
         return False
+    if fact.roles and fact.class_roles and _differs(ctx, fact, profile):
+        notes.class_roles.append((person, profile, fact))
     after: dict[str, Any] = {  # in CREATE_COLUMNS order: a create is (key, username, *after)
         "given_name": person.given_name,
         "family_name": person.family_name,
@@ -302,6 +347,24 @@ def _pupils(ctx: Context) -> dict[str, list[str]]:
     return pupils
 
 
+def _pending(ctx: Context, person: Person, fact: Facts, notes: Notes) -> None:
+    """Keep a person with no (mappable) role yet as a pending person: no account, no profile.
+
+    Registers send persons before their memberships; the run that brings a role or a
+    membership for the person makes the account from what was kept.
+    """
+    ctx.skip_person(person.key)
+    roles = fact.deciding()
+    if roles:
+        _unmapped(ctx, person, roles, "no account, kept as a pending person")
+    elif fact.inactive:
+        message = "the only role given is inactive; no account, kept as a pending person"
+        ctx.about(person, "info", "role_inactive", message)
+    elif person.key in ctx.desired.persons:  # not one named only by a deleted guardian link
+        notes.pending.append(person)
+    plan_pending.keep(ctx, person)
+
+
 def _expire_missing(ctx: Context, seen: set[str]) -> None:
     """In a full snapshot, accounts the source no longer sends are expired."""
     if "accounts" not in ctx.desired.scopes:
@@ -312,16 +375,49 @@ def _expire_missing(ctx: Context, seen: set[str]) -> None:
             _expire(ctx, stored)
 
 
+def _differs(ctx: Context, fact: Facts, profile: Profile) -> bool:
+    """Whether the person's class roles match another profile than the one their register
+    role gave them (a pupil with a teacher enrollment)."""
+    theirs = _matched(ctx, tuple(fact.class_roles))[0]
+    return theirs is not None and theirs != profile
+
+
+def _report(ctx: Context, notes: Notes) -> None:
+    """One summary each for the persons kept pending and the class roles that differ."""
+    if notes.pending:
+        first = notes.pending[0]
+        message = (
+            f"{len(notes.pending)} person(s) have no role yet: no account, kept as pending "
+            f"persons until a role or membership for them arrives (first: {first.key!r})"
+        )
+        ctx.issue("info", "pending_no_role", "accounts", "", message)
+    if notes.class_roles:
+        person, profile, fact = notes.class_roles[0]
+        count = len(notes.class_roles)
+        message = (
+            f"{count} person(s) hold a class role that matches another profile than "
+            "their register role: the register's role decided the profile, the class role "
+            f"only the membership's role (first: {person.key!r}, {profile.name}, class roles "
+            f"{', '.join(map(repr, fact.class_roles))})"
+        )
+        ctx.issue("info", "class_role_differs", "accounts", "", message)
+
+
 def plan_accounts(ctx: Context) -> None:
     """Plan every person in the feed, then expire the missing ones of a full snapshot."""
-    facts, pupils = _facts(ctx), _pupils(ctx)
+    persons = plan_pending.with_named(ctx)
+    facts, pupils = _facts(ctx, persons), _pupils(ctx)
     seen: set[str] = set()
+    notes = Notes()
     orphans = 0
     # Guardians last: a new one is created only when a pupil it is linked to has an account.
-    for person in sorted(ctx.desired.persons.values(), key=lambda p: p.key in pupils):
+    for person in sorted(persons.values(), key=lambda p: p.key in pupils):
         seen.update((person.key, person.old_key))
-        orphans += not _plan_person(ctx, person, facts[person.key], pupils.get(person.key, []))
+        planned = _plan_person(ctx, person, facts[person.key], notes, pupils.get(person.key, []))
+        orphans += not planned
     if orphans:
         message = f"{orphans} guardian(s) skipped: no pupil they are linked to is synced"
         ctx.issue("info", "no_linked_pupil", "accounts", "", message, skipped=orphans)
     _expire_missing(ctx, seen)
+    ctx.plan.pending.drop.extend(plan_pending.dropped(ctx))
+    _report(ctx, notes)

@@ -308,12 +308,14 @@ def _remove_stale(ctx: Context, planner: _Planner) -> None:
     if not full and not ctx.expiring:
         return
     groups = {g.id: g for g in ctx.snapshot.groups.values()}
+    named = _named_groups(ctx) if full else set()
     for position, was_seen in enumerate(planner.seen):
         if was_seen:
             continue
         key = planner.stored.key_at(position)
         stored = planner.stored.at(position)
-        reason = _stale(ctx, planner, key, stored, full, groups[key[1]])
+        group = groups[key[1]]
+        reason = _stale(ctx, planner, key, stored, full and _speaks_for(ctx, group, named), group)
         if not reason or not ctx.removal_allowed():
             continue
         planner.remove(position, key)
@@ -325,6 +327,21 @@ def _remove_stale(ctx: Context, planner: _Planner) -> None:
                 label(key),
                 "manually added member removed: allow_manual_members is off",
             )
+
+
+def _named_groups(ctx: Context) -> set[str]:
+    """The groups a membership snapshot names: in its memberships, or as groups and classes."""
+    if {"nodes", "groups"} <= ctx.desired.scopes:
+        return set()  # the feed holds every group: it speaks for all of them
+    named = {key[1] for key in ctx.desired.memberships.rows}
+    return named.union(ctx.desired.groups, ctx.desired.orgs)
+
+
+def _speaks_for(ctx: Context, group: StoredGroup, named: set[str]) -> bool:
+    """Whether a full snapshot of memberships speaks for a group's: it names the group, or it
+    holds every group of the kind (a group it drops loses its members with it)."""
+    scope = "nodes" if group.kind == "class" else "groups"
+    return scope in ctx.desired.scopes or group.key in named
 
 
 def _stale(

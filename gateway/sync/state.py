@@ -13,6 +13,7 @@ from datetime import date
 from operator import itemgetter
 
 from mapping.profiles import Profile, RoleMatcher
+from mapping.records import Person
 from mapping.settings import SchoolSettings
 
 
@@ -193,6 +194,7 @@ class Snapshot:
     memberships: StoredMemberships = field(default_factory=StoredMemberships)
     links: dict[tuple[int, int], int] = field(default_factory=dict)
     settings: dict[int, SchoolSettings] = field(default_factory=dict)
+    pending: dict[str, Person] = field(default_factory=dict)  # persons without a role yet
     new_school_defaults: SchoolSettings = field(default_factory=SchoolSettings)
     new_school_presets: dict[str, SchoolSettings] = field(default_factory=dict)
 

@@ -46,6 +46,11 @@ JOHN, MARY, THOMAS = "usr-222-123456", "usr-222-66778899", "usr-222-1234561"
 JIM, MMICHEL, ANNA = "usr-222-987654", "usr-222-1234561232", "usr-222-567891"
 DEPT = ["History Department"]
 STAMP = "2026-09-01T08:00:00.000Z"  # dateLastModified of the delta rows
+JIM_DIFFERS = (
+    "1 person(s) hold a class role that matches another profile than their register role: the "
+    "register's role decided the profile, the class role only the membership's role (first: "
+    f"{JIM!r}, Staff, class roles 'student')"
+)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -192,8 +197,8 @@ def switch_store(
 # Department): no school node exists, so groups have no school. The enrollments (6 rows) put
 # John (teacher), Jim (student!) and mmichel (student) in cls-222-123456 (scheduled:
 # "Introduction to Physics") and in cls-222-123478 (homeroom "History - 2"). Jim is a teacher
-# enrolled as a student: Staff (30) beats Student (20), with a multiple_roles note, and his
-# membership role follows the enrollment (student).
+# enrolled as a student: his users.csv role decides (Staff), his membership role follows the
+# enrollment (student), and a class_role_differs note counts him.
 
 
 # Test_full_data_set.zip (1.1 bulk, courses absent):
@@ -262,14 +267,12 @@ def test_catalyst_full_data_set(cli: Cli, database_url: str) -> None:
             ("info", "agent_ignored", "users.csv", 5),
             ("info", "agent_ignored", "users.csv", 6),
             ("info", "agent_ignored", "users.csv", 7),
-            ("info", "multiple_roles", "users.csv", 5),  # engine: Jim
+            ("info", "class_role_differs", "", None),  # engine: Jim
             ("warning", "bulk_status", "enrollments.csv", 2),
             ("info", "group_deleted", "enrollments.csv", None),  # engine: the tobedeleted homeroom
         ]
     )
-    assert about(report, "multiple_roles") == [
-        (JIM, "roles match Staff (30), Student (20); given Staff, the highest")
-    ]
+    assert about(report, "class_role_differs") == [("", JIM_DIFFERS)]
     engine_refs = [k for k, msg in about(report, "unresolved_reference") if "or the store" in msg]
     assert engine_refs == ["org-sch-222-456", "cls-222-123456"]
     imported_again(cli, CATALYST / "Test_full_data_set.zip", "--format", "oneroster")
@@ -319,7 +322,7 @@ def test_catalyst_minimal_data_set(cli: Cli, database_url: str) -> None:
     ]
     assert links(database_url) == set()
     assert issues(report) == [
-        ("info", "multiple_roles", "users.csv", 5),  # engine: Jim
+        ("info", "class_role_differs", "", None),  # engine: Jim
         ("warning", "boolean_case", "users.csv", 2),
         ("warning", "unresolved_reference", "classes.csv", 2),  # engine: no such course
         ("warning", "vocabulary_case", "classes.csv", 2),
@@ -370,9 +373,10 @@ def test_catalyst_oneroster_test_data_detected(cli: Cli) -> None:
 # roles.csv instead of users.role.
 # - roles.csv (read although its header says dataLastModified): John primary teacher +
 #   secondary guardian; Thomas only a secondary siteAdministrator → Administrator (50); Jim
-#   teacher (and enrolled as student: Staff); Mary, mmichel, Anna student.
+#   teacher (and enrolled as student: Staff, a class_role_differs note); Mary, mmichel, Anna
+#   student.
 # - links: 2, users.csv line 3 (Mary lists John, who holds guardian) and line 6 (mmichel lists
-#   John); John is Staff (30) over Guardian (12): a multiple_roles note for him and for Jim.
+#   John); John is Staff (30) over Guardian (12): a multiple_roles note for him.
 # - nodes, groups and memberships as in Test_full_data_set (the homeroom is tobedeleted).
 # - issues: the reader's 23 (see tests/oneroster) + 4 from the engine (marked).
 def test_catalyst_v1p2_full_dataset(cli: Cli, database_url: str) -> None:
@@ -435,15 +439,15 @@ def test_catalyst_v1p2_full_dataset(cli: Cli, database_url: str) -> None:
             ("info", "agent_ignored", "users.csv", 5),
             ("info", "agent_ignored", "users.csv", 7),
             ("info", "multiple_roles", "users.csv", 2),  # engine: John
-            ("info", "multiple_roles", "users.csv", 5),  # engine: Jim
+            ("info", "class_role_differs", "", None),  # engine: Jim
             ("warning", "bulk_status", "enrollments.csv", 2),
             ("info", "group_deleted", "enrollments.csv", None),  # engine: the tobedeleted homeroom
         ]
     )
     assert sorted(about(report, "multiple_roles")) == [  # guardians are planned last
         (JOHN, "roles match Staff (30), Guardian (12); given Staff, the highest"),
-        (JIM, "roles match Staff (30), Student (20); given Staff, the highest"),
     ]
+    assert about(report, "class_role_differs") == [("", JIM_DIFFERS)]
     imported_again(cli, CATALYST / "v1p2_full_dataset.zip", "--format", "oneroster")
 
 

@@ -72,14 +72,14 @@ def test_an_unmapped_role_is_skipped_until_an_admin_matches_it(cli: Cli, tmp_pat
     }
 
 
-def test_a_person_with_two_roles_gets_the_higher_profile(feeds: Feeds, cli: Cli) -> None:
+def test_the_register_role_decides_over_a_higher_class_role(feeds: Feeds, cli: Cli) -> None:
     world = nordby(2)
     world.users.append(User("X", "Per", "Moe", "parent", agents="P2"))
     world.enrollments.append(("X", "MAT8", "teacher"))
     report = feeds.run(world)
-    assert accounts(cli)["X"]["profile"] == "Staff"
-    (issue,) = [i for i in report["issues"] if i["code"] == "multiple_roles"]
-    assert issue["key"] == "X" and "Staff (30), Guardian (12)" in issue["message"]
+    assert accounts(cli)["X"]["profile"] == "Guardian"  # users.csv says parent (issue 11)
+    (issue,) = [i for i in report["issues"] if i["code"] == "class_role_differs"]
+    assert "first: 'X', Guardian, class roles 'teacher'" in issue["message"]
 
 
 # What the full Nordby world creates, less what each setting, switched off, skips.

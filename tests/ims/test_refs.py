@@ -114,6 +114,14 @@ def test_full_feed_reports_never_resolved_references() -> None:
     assert "group 'nowhere'" in nowhere.message
 
 
+def test_a_full_feed_of_memberships_alone_passes_its_references_on() -> None:
+    # PIFU-IMS's membership example: <type>full</type>, no <person>, no <group>.
+    data = feed(membership("c9", member("p9", role())), mode="full")
+    read = collect(data)
+    assert read.tally() == {"membership": 1, "scope:accounts": 1, "scope:memberships": 1}
+    assert (read.memberships[0].person, read.memberships[0].group) == ("p9", "c9")
+
+
 def test_delta_feed_passes_unknown_references_on() -> None:
     data = feed(membership("c9", member("p9", role())), mode="delta")
     read = collect(data)
