@@ -72,7 +72,9 @@ def test_an_unmapped_role_is_an_error_and_the_person_is_kept_pending() -> None:
 
 def test_an_inactive_only_role_is_reported_as_such() -> None:
     plan = school().plan(ADA, Membership("P1", "N/8A", "01", deleted=True))
-    assert codes(plan) == [("info", "role_inactive", "P1")]
+    # The inactive membership goes with its pending person, and says so (every skip explained).
+    assert codes(plan) == [("info", "role_inactive", "P1"), ("info", "person_skipped", "")]
+    assert plan.counts()["memberships"]["skipped"] == 1
     assert [p.key for p in plan.pending.keep] == ["P1"]
 
 
