@@ -118,9 +118,13 @@ def mark_applied(session: Session, run_id: int) -> None:
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(last_change_id=last))
 
 
+# Run ids are the stores' 32-bit integers: a larger number names no run (and no query).
+LARGEST_RUN_ID = 2**31 - 1
+
+
 def get(session: Session, run_id: int) -> m.ImportRun:
     """A run by id."""
-    run = session.get(m.ImportRun, run_id)
+    run = session.get(m.ImportRun, run_id) if 0 < run_id <= LARGEST_RUN_ID else None
     if run is None:
         raise NotFound(f"there is no run {run_id}")
     return run

@@ -121,10 +121,25 @@ def run(
         )
         with sessions.begin() as session:
             return runs.fail(session, run_id, str(err), [issue], now())
-    except Exception as err:
-        with sessions.begin() as session:
-            runs.fail(session, run_id, f"internal error: {err!r}", [], now())
+    except BaseException as err:
+        _record_failure(sessions, run_id, err)
         raise
+
+
+def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseException) -> None:
+    """Mark a run failed by an error (or Ctrl-C) the caller will see; note it on the error.
+
+    Apply is one transaction, so nothing was written. When even the failure cannot be
+    recorded (the store is gone), the run is failed later as interrupted.
+    """
+    what = "interrupted" if isinstance(err, KeyboardInterrupt) else f"error: {err!r}"
+    try:
+        with sessions.begin() as session:
+            runs.fail(session, run_id, what, [], now())
+    except Exception:
+        log.info("run %s: could not record the failure", run_id, exc_info=True)
+        return
+    err.add_note(f"run {run_id} is recorded as failed; nothing was written")
 
 
 def _run(

@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
+from sqlalchemy.exc import DBAPIError
 
 from gateway.config import Config
+from gateway.errors import GatewayError, NotFound, UsageError
 from gateway.store.db import make_engine, make_sessions
 from gateway.web import api
 from gateway.web.keys import config_key, sessions_key
 
+log = logging.getLogger(__name__)
+
+# The gateway's errors as HTTP statuses; any other GatewayError is a 409 (refused as things are).
+STATUSES: tuple[tuple[type[Exception], int], ...] = ((NotFound, 404), (UsageError, 400))
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure as a JSON ``{"error": ...}`` with its status; never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except GatewayError as err:
+        status = next((code for kind, code in STATUSES if isinstance(err, kind)), 409)
+        return web.json_response({"error": str(err)}, status=status)
+    except DBAPIError:
+        log.exception("the store failed on %s", request.path)
+        return web.json_response({"error": "the store is unavailable; try again"}, status=503)
+    except Exception:
+        log.exception("unexpected error on %s", request.path)
+        return web.json_response({"error": "internal error (see the server's log)"}, status=500)
+
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
     """Open the store when the app starts and close it when it stops."""
-    engine = make_engine(app[config_key].database_url)
+    config = app[config_key]
+    engine = make_engine(config.database_url, config.busy_timeout)
     app[sessions_key] = make_sessions(engine)
     yield
     engine.dispose()
@@ -27,7 +55,7 @@ async def health(request: web.Request) -> web.Response:
 
 def create_app(config: Config) -> web.Application:
     """Build the gateway's web app."""
-    app = web.Application()
+    app = web.Application(middlewares=[errors])
     app[config_key] = config
     app.cleanup_ctx.append(_store)
     app.router.add_get("/healthz", health)
