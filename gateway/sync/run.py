@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import Config
 from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
+from gateway.store import owners, runs, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
-from gateway.store import runs, snapshot, sources, writer
 from gateway.sync import safety
 from gateway.sync.changes import Plan, Policy
 from gateway.sync.desired import Desired, collect
@@ -108,12 +108,13 @@ def run(
     """Import one feed (or preview it) and return its report."""
     policy = policy_for(config, feed, today)
     with sessions.begin() as session:
+        owners.recover(session, config.heartbeat_timeout)
         source_id = sources.ensure(session, feed.source_name)
         run_id = runs.start(
             session, source_id=source_id, fmt=feed.format, file=feed.path.name, dry_run=dry_run
         )
     try:
-        with without_gc():
+        with without_gc(), owners.heartbeat(sessions, run_id, config.heartbeat_timeout / 4):
             return _run(sessions, feed, config, source_id, run_id, policy, dry_run)
     except FeedError as err:
         issue = RowIssue(
@@ -185,11 +186,21 @@ def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
         return runs.report(session, run_id)
 
 
-def discard(sessions: sessionmaker[Session], run_id: int) -> Report:
-    """Drop a held run's plan; nothing is written."""
+def discard(
+    sessions: sessionmaker[Session], run_id: int, heartbeat_timeout: float = 600.0
+) -> Report:
+    """Drop a held run's plan, or a running run whose process is gone; nothing is written."""
     with sessions.begin() as session:
         run_row = runs.get(session, run_id)
-        if run_row.state != "held":
+        if run_row.state == "running":
+            reason = owners.gone(run_row, heartbeat_timeout, now())
+            if not reason:
+                raise UsageError(
+                    f"run {run_id} is still running (process {run_row.owner_pid} on "
+                    f"{run_row.owner_host}): let it finish, or stop that process first"
+                )
+            run_row.error = f"{reason}; nothing was written"
+        elif run_row.state != "held":
             raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to discard")
         runs.set_state(session, run_id, "discarded", now())
         return runs.report(session, run_id)
