@@ -119,6 +119,7 @@ def test_ctrl_c_fails_the_run_in_one_line(
     run = wait_until_running(store, process)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
+    assert out == ""
     assert process.returncode == 130, err
     assert err == f"rostergate: interrupted; run {run} is recorded as failed; nothing was written\n"
     assert cli.json("report", str(run))["error"] == "interrupted"
