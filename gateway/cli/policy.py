@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from gateway.cli import render
 from gateway.cli.app import App
@@ -12,17 +13,18 @@ from gateway.store import lookup, profiles
 
 def cmd_profiles(app: App, args: argparse.Namespace) -> int:
     """List profiles, change which role words one matches, or change a profile."""
+    notes: list[str] = []
     with app.sessions.begin() as session:
         if args.action == "match":
-            for note in profiles.match(session, args.profile, args.roles, args.source or ""):
-                print(note)
+            notes = profiles.match(session, args.profile, args.roles, args.source or "")
         elif args.action == "unmatch":
             removed = profiles.unmatch(session, args.profile, args.roles, args.source or "")
-            print(f"{removed} match(es) removed")
+            notes = [f"{removed} match(es) removed"]
         elif args.action == "set":
-            for note in profiles.set_values(session, args.profile, args.pairs):
-                print(note)
+            notes = profiles.set_values(session, args.profile, args.pairs)
         rows = profiles.listing(session)
+    for note in notes:  # with --json, stdout holds the JSON alone
+        print(note, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(render.dump(rows))
     elif not args.action:

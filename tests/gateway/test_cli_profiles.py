@@ -102,3 +102,13 @@ def test_profile_settings_are_checked(cli: Cli) -> None:
         2,
         "rostergate: feed_assignable must be true or false, not 'maybe'\n",
     )
+
+
+def test_json_output_is_json_alone(cli: Cli) -> None:
+    result = cli("profiles", "set", "Guest", "feed_assignable=false", "--json")
+    assert result.code == 0
+    assert {p["name"]: p["feed_assignable"] for p in result.json()}["Guest"] is False
+    assert result.err.splitlines()[0] == "Guest: feed_assignable True -> False"
+    moved = cli("profiles", "match", "Staff", "Guest", "--json")
+    assert "Guest" in {p["name"]: p for p in moved.json()}["Staff"]["matches"]
+    assert moved.err == "'Guest' moved from Guest\n"
