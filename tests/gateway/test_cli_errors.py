@@ -258,3 +258,11 @@ def test_json_for_an_unexpected_error(
     result = cli("import", write(tmp_path, FEED), *IMPORT, "--json")
     assert (result.code, result.err) == (1, "")
     assert result.json()["error"].startswith("unexpected error: RuntimeError: the reader broke")
+
+
+def test_account_set_with_json_prints_json_alone(cli: Cli, tmp_path: Path) -> None:
+    cli.json("import", write(tmp_path, "ID;Fornavn;Etternavn\n1;Ada;Berg\n"), *IMPORT)
+    result = cli("account", "AdBe", "--set", "email=ada@privat.no", "--json")
+    assert result.code == 0
+    assert result.json()["email"] == "ada@privat.no"
+    assert result.err == "email: '' -> 'ada@privat.no' (set locally: later runs keep it)\n"

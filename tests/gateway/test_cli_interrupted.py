@@ -183,3 +183,19 @@ def test_a_running_process_beats(database_url: str, store: Engine) -> None:
         beat = conn.scalar(select(m.ImportRun.heartbeat_at).where(m.ImportRun.id == run))
     assert beat is not None
     assert owners.now() - beat < timedelta(seconds=5)
+
+
+def test_an_import_beating_often_still_applies(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: Engine
+) -> None:
+    """The heartbeat writes beside the run's own transaction, without getting in its way."""
+    monkeypatch.setenv("ROSTERGATE_HEARTBEAT_TIMEOUT", "0.04")  # a beat every 10 ms
+    feed = tmp_path / "elever.csv"
+    rows = [f"{i};Ada{i};Berg{i};{i % 20}A" for i in range(3000)]
+    feed.write_text("ID;Fornavn;Etternavn;Klasse\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    report = cli.json("import", feed, "--school", "Nordby skole", "--role", "elev")
+    assert (report["state"], report["counts"]["accounts"]["created"]) == ("applied", 3000)
+    with store.connect() as conn:
+        run = conn.execute(select(m.ImportRun).where(m.ImportRun.id == report["run"])).one()
+    assert run.heartbeat_at > run.started_at
+    assert (run.owner_host, run.owner_pid) == (socket.gethostname(), os.getpid())
