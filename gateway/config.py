@@ -1,15 +1,23 @@
-"""Configuration: a frozen dataclass loaded once from TOML and ROSTERGATE_* variables."""
+"""Configuration: a frozen dataclass loaded once from TOML and ROSTERGATE_* variables.
+
+Every key, site-wide or under ``[sources.NAME]``, is one row of ``SETTINGS``: its type, the
+values it may take and what it is for. A value of the wrong type or out of range, or a key
+that is not there, is refused with the key named.
+"""
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from gateway.errors import UsageError
+from mapping.usernames import USERNAME_MODES
 
 DEFAULT_CONFIG_FILE = "rostergate.toml"
 
@@ -25,16 +33,121 @@ class Config:
     max_line_bytes: int = 1048576  # the longest line or field a reader holds in memory
     host: str = "127.0.0.1"
     port: int = 8080
+    busy_timeout: float = 30.0
+    heartbeat_timeout: float = 600.0
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-def _coerce(name: str, value: str) -> Any:
-    """Turn an environment string into the type of the Config field."""
-    kind = {f.name: f.type for f in fields(Config)}[name]
+@dataclass(frozen=True)
+class Check:
+    """A test a setting's value must pass, and how the message says it."""
+
+    test: Callable[[Any], bool]
+    expects: str
+
+
+SHARE = Check(lambda v: 0 <= v <= 1, "from 0 to 1")
+POSITIVE = Check(lambda v: 0 < v < math.inf, "more than 0")
+COUNT = Check(lambda v: 0 <= v < math.inf, "0 or more")
+PORT = Check(lambda v: 0 < v < 65536, "from 1 to 65535")
+SITE, SOURCE, BOTH = "site", "source", "both"  # top level, under [sources.NAME], either
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One config key: its type, where it may stand, the values it takes and what it is for."""
+
+    kind: type
+    scope: str
+    allowed: tuple[str, ...] | Check | None
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "database_url": Setting(str, SITE, None, "the store: any SQLAlchemy URL"),
+    "host": Setting(str, SITE, None, "the address `serve` listens on"),
+    "port": Setting(int, SITE, PORT, "the port `serve` listens on"),
+    "busy_timeout": Setting(float, SITE, COUNT, "seconds a SQLite write waits for others"),
+    "heartbeat_timeout": Setting(float, SITE, POSITIVE, "seconds before a silent run is gone"),
+    "removal_threshold": Setting(float, BOTH, SHARE, "the share a run may remove unheld"),
+    "usernames": Setting(str, BOTH, USERNAME_MODES, "how usernames are chosen"),
+    "pifu_schema": Setting(str, BOTH, None, "an XSD to validate PIFU-IMS feeds against"),
+    "mode": Setting(str, SOURCE, ("full", "delta"), "IMS feeds without properties/type"),
+    "target": Setting(str, SOURCE, None, "skip IMS files whose target is another"),
+    "removals": Setting(bool, SOURCE, None, "false: removals are reported, not made"),
+    "repair_xml": Setting(bool, SOURCE, None, "read a bare & in IMS XML as &amp;"),
+    "removal_window": Setting(float, SOURCE, POSITIVE, "hours of runs the threshold adds up"),
+    "removal_min": Setting(int, SOURCE, COUNT, "removals below this never hold a run"),
+    "max_line_bytes": Setting(int, BOTH, POSITIVE, "the longest line or field a reader holds"),
+    "columns": Setting(dict, SOURCE, None, "the CSV's headers mapped to fields, as --columns"),
+}
+
+KIND_WORDS = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "a string",
+    dict: "a table",
+}
+
+
+def _typed(kind: type, value: Any) -> Any:
+    """A TOML value as the setting's type, or None when it is of another type."""
+    if isinstance(value, bool) != (kind is bool):
+        return None
+    if kind is float and isinstance(value, int | float):
+        return float(value)
+    return value if isinstance(value, kind) else None
+
+
+def _parsed(kind: type, text: str) -> Any:
+    """An environment string as the setting's type, or None when it does not parse."""
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
     try:
-        return {"float": float, "int": int}.get(str(kind), str)(value)
+        if kind is bool:
+            return words.get(text.strip().lower())
+        return kind(text)
     except ValueError:
-        raise UsageError(f"ROSTERGATE_{name.upper()} must be a {kind}, not {value!r}") from None
+        return None
+
+
+def _valid(label: str, key: str, value: Any, env: bool = False) -> Any:
+    """The value checked against its setting; a UsageError naming it by ``label`` when wrong."""
+    setting = SETTINGS[key]
+    typed = _parsed(setting.kind, value) if env else _typed(setting.kind, value)
+    allowed = setting.allowed
+    if isinstance(allowed, tuple):
+        wanted, ok = f"one of {', '.join(allowed)}", typed in allowed
+    else:
+        wanted = KIND_WORDS[setting.kind] + (f" {allowed.expects}" if allowed else "")
+        ok = typed is not None and (allowed is None or allowed.test(typed))
+    if not ok:
+        raise UsageError(f"{label} must be {wanted}, not {value!r} ({setting.help})")
+    return typed
+
+
+def _known(where: str, keys: Mapping[str, Any], scope: str) -> None:
+    """Refuse keys that are not settings of this scope, suggesting the nearest one."""
+    allowed = [k for k, s in SETTINGS.items() if s.scope in (scope, BOTH)]
+    for key in keys:
+        if key not in allowed:
+            near = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(allowed)}"
+            raise UsageError(f"{where}unknown setting {key}{hint}")
+
+
+def _sources(path: Path, tables: Any) -> dict[str, dict[str, Any]]:
+    """The ``[sources.NAME]`` tables, every key and value checked."""
+    if not isinstance(tables, dict):
+        raise UsageError(f"{path}: sources must be a table of [sources.NAME] tables")
+    out = {}
+    for name, table in tables.items():
+        where = f"{path} [sources.{name}]: "
+        if not isinstance(table, dict):
+            raise UsageError(f"{where}must be a table of settings, not {table!r}")
+        _known(where, table, SOURCE)
+        out[name] = {k: _valid(f"{where}{k}", k, v) for k, v in table.items()}
+    return out
 
 
 def load(path: str | Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
@@ -47,11 +160,11 @@ def load(path: str | Path | None = None, env: Mapping[str, str] = os.environ) ->
                 values = tomllib.load(fh)
             except tomllib.TOMLDecodeError as err:
                 raise UsageError(f"{path}: {err}") from err
-    known = {f.name for f in fields(Config)}
-    unknown = set(values) - known
-    if unknown:
-        raise UsageError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
-    for name in known - {"sources"}:
-        if f"ROSTERGATE_{name.upper()}" in env:
-            values[name] = _coerce(name, env[f"ROSTERGATE_{name.upper()}"])
-    return replace(Config(), **values)
+    sources = _sources(path, values.pop("sources", {}))
+    _known(f"{path}: ", values, SITE)
+    values = {k: _valid(f"{path}: {k}", k, v) for k, v in values.items()}
+    for key in (f.name for f in fields(Config) if f.name != "sources"):
+        name = f"ROSTERGATE_{key.upper()}"
+        if name in env:
+            values[key] = _valid(name, key, env[name], env=True)
+    return replace(Config(), sources=sources, **values)

@@ -21,7 +21,7 @@ class App:
     @cached_property
     def engine(self) -> Engine:
         """The store's engine."""
-        return make_engine(self.config.database_url)
+        return make_engine(self.config.database_url, self.config.busy_timeout)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from gateway.cli import render
 from gateway.cli.app import App
@@ -15,7 +16,8 @@ def cmd_account(app: App, args: argparse.Namespace) -> int:
     with app.sessions.begin() as session:
         if args.set:
             for name, (old, new) in set_account(session, args.username, args.set).items():
-                print(f"{name}: {old!r} -> {new!r} (set locally: later runs keep it)")
+                note = f"{name}: {old!r} -> {new!r} (set locally: later runs keep it)"
+                print(note, file=sys.stderr if args.json else sys.stdout)  # stdout: JSON alone
         account = lookup.account(session, args.username)
         shown = {
             "username": account.username,

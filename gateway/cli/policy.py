@@ -16,15 +16,19 @@ from mapping.settings import SchoolSettings
 
 
 def cmd_profiles(app: App, args: argparse.Namespace) -> int:
-    """List profiles, or change which role words one matches."""
+    """List profiles, change which role words one matches, or change a profile."""
+    notes: list[str] = []
     with app.sessions.begin() as session:
         if args.action == "match":
-            for note in profiles.match(session, args.profile, args.roles, args.source or ""):
-                print(note)
+            notes = profiles.match(session, args.profile, args.roles, args.source or "")
         elif args.action == "unmatch":
             removed = profiles.unmatch(session, args.profile, args.roles, args.source or "")
-            print(f"{removed} match(es) removed")
+            notes = [f"{removed} match(es) removed"]
+        elif args.action == "set":
+            notes = profiles.set_values(session, args.profile, args.pairs)
         rows = profiles.listing(session)
+    for note in notes:  # with --json, stdout holds the JSON alone
+        print(note, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(render.dump(rows))
     elif not args.action:
@@ -33,12 +37,14 @@ def cmd_profiles(app: App, args: argparse.Namespace) -> int:
                 p["name"],
                 p["security_level"],
                 p["hierarchy_role"],
+                "yes" if p["feed_assignable"] else "no",
                 ", ".join(p["matches"]),
                 _overrides(p["source_matches"]),
             ]
             for p in rows
         ]
-        print(render.table(table, ["profile", "level", "role", "matches", "source overrides"]))
+        header = ["profile", "level", "role", "from feeds", "matches", "source overrides"]
+        print(render.table(table, header))
     return 0
 
 
@@ -102,13 +108,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("profiles", help="list profiles; match or unmatch role words")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_profiles, action=None)
-    actions = p.add_subparsers(dest="action", metavar="match|unmatch")
+    actions = p.add_subparsers(dest="action", metavar="match|unmatch|set")
     for action in ("match", "unmatch"):
         a = actions.add_parser(action, help=f"{action} role words for a profile")
         a.add_argument("profile")
         a.add_argument("roles", nargs="+", metavar="ROLE")
         a.add_argument("--source", help="only for this source's feeds (default: site-wide)")
         a.add_argument("--json", action="store_true")
+    a = actions.add_parser("set", help="change a profile: feed_assignable=false keeps feeds off it")
+    a.add_argument("profile")
+    a.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
+    a.add_argument("--json", action="store_true")
     p = sub.add_parser("mapping", help="review the external roles seen in runs")
     p.add_argument("--source")
     p.add_argument("--json", action="store_true")

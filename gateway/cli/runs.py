@@ -9,7 +9,7 @@ from gateway.cli import render
 from gateway.cli.app import App
 from gateway.errors import UsageError
 from gateway.feeds import FORMATS, Feed, detect, load_columns
-from gateway.store import runs, seed
+from gateway.store import owners, runs, seed
 from gateway.sync import run as sync
 from gateway.sync.report import Report
 from mapping.usernames import USERNAME_MODES
@@ -53,8 +53,9 @@ def cmd_import(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_runs(app: App, args: argparse.Namespace) -> int:
-    """List the latest runs."""
-    with app.sessions() as session:
+    """List the latest runs (failing first those whose process is gone)."""
+    with app.sessions.begin() as session:
+        owners.recover(session, app.config.heartbeat_timeout)
         rows = runs.listing(session, args.limit)
     if args.json:
         print(render.dump(rows))
@@ -121,8 +122,8 @@ def cmd_approve(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_discard(app: App, args: argparse.Namespace) -> int:
-    """Drop a held run."""
-    return _finish(sync.discard(app.sessions, args.run), args.json)
+    """Drop a held run, or a running one whose process is gone."""
+    return _finish(sync.discard(app.sessions, args.run, app.config.heartbeat_timeout), args.json)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -149,7 +150,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ("report", cmd_report, "show a run's report"),
         ("changes", cmd_changes, "show a run's changes, field by field"),
         ("approve", cmd_approve, "apply a run held for approval"),
-        ("discard", cmd_discard, "drop a run held for approval"),
+        ("discard", cmd_discard, "drop a held run, or a running one whose process is gone"),
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("run", type=int)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
 
 from aiohttp import web
 
 from gateway.cli.app import App
+from gateway.errors import GatewayError
 from gateway.web.app import create_app
 
 
@@ -15,8 +17,16 @@ def cmd_serve(app: App, args: argparse.Namespace) -> int:
     app.sessions  # noqa: B018 - fail early, with a clear message, on an uninitialised store
     host = args.host or app.config.host
     port = args.port or app.config.port
-    print(f"rostergate serving on http://{host}:{port}/ (admin API under /api/)", flush=True)
-    web.run_app(create_app(app.config), host=host, port=port, print=None)
+    started = f"rostergate serving on http://{host}:{port}/ (admin API under /api/)"
+    try:
+        # aiohttp calls ``print`` once it listens: the line is not shown for a port in use.
+        web.run_app(
+            create_app(app.config), host=host, port=port, print=lambda _: print(started, flush=True)
+        )
+    except OSError as err:
+        hint = "; stop the other server or pass --port" if err.errno == errno.EADDRINUSE else ""
+        said = err.strerror or str(err)
+        raise GatewayError(f"cannot listen on {host}:{port}: {said}{hint}") from err
     return 0
 
 

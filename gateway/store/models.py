@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -65,6 +66,8 @@ class Profile(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     security_level: Mapped[int] = mapped_column(Integer, unique=True)
     hierarchy_role: Mapped[str] = mapped_column(String(30))
+    # False: no feed's role may give this profile (the top profile never is, whatever this says).
+    feed_assignable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class RoleMatch(Base):
@@ -247,6 +250,10 @@ class ImportRun(Base):
     reverts_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
     last_change_id: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    # The process running it, and when it last said it still is (gateway.store.owners).
+    owner_host: Mapped[str | None] = mapped_column(String(255))
+    owner_pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class RunIssue(Base):

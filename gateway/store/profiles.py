@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from gateway.errors import NotFound, UsageError
+from gateway.errors import NotFound, RuleError, UsageError
 from gateway.store import models as m
-from gateway.store.snapshot import bump, load_matcher
+from gateway.store.snapshot import bump, feed_assignable, load_matcher
 from mapping.profiles import role_key
+
+# What `profiles set PROFILE KEY=VALUE` may change, and the words it takes for each value.
+BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+SETTABLE = ("feed_assignable",)
 
 
 def listing(session: Session) -> list[dict[str, Any]]:
@@ -23,11 +27,13 @@ def listing(session: Session) -> list[dict[str, Any]]:
     for profile_id, source, role in session.execute(rows):
         matches[profile_id][source].append(role)
     profiles = session.scalars(select(m.Profile).order_by(m.Profile.security_level.desc()))
+    assignable = feed_assignable(session)
     return [
         {
             "name": p.name,
             "security_level": p.security_level,
             "hierarchy_role": p.hierarchy_role,
+            "feed_assignable": p.id in assignable,
             "matches": matches[p.id].get("", []),
             "source_matches": {s: r for s, r in matches[p.id].items() if s},
         }
@@ -46,6 +52,8 @@ def _profile(session: Session, name: str) -> m.Profile:
 def match(session: Session, profile_name: str, roles: list[str], source: str = "") -> list[str]:
     """Make a profile match role words (for one source, or site-wide); report moves."""
     profile = _profile(session, profile_name)
+    if profile.id not in feed_assignable(session):
+        raise RuleError(f"no roster role may give {profile.name}: {_why_not(session, profile)}")
     notes = []
     for role in roles:
         key = role_key(role)
@@ -60,6 +68,50 @@ def match(session: Session, profile_name: str, roles: list[str], source: str = "
             moved_from = session.get(m.Profile, existing.profile_id)
             notes.append(f"{role!r} moved from {moved_from.name if moved_from else '?'}")
             existing.profile_id = profile.id
+    bump(session)
+    return notes
+
+
+def _top_level(session: Session) -> int | None:
+    """The highest security level: no feed may give the profile that holds it."""
+    return session.scalar(select(func.max(m.Profile.security_level)))
+
+
+def _why_not(session: Session, profile: m.Profile) -> str:
+    """Why a feed may not assign this profile."""
+    if profile.security_level == _top_level(session):
+        return f"it is the top profile (security level {profile.security_level})"
+    return (
+        "it is marked feed_assignable=false "
+        f"(`rostergate profiles set {profile.name!r} feed_assignable=true` allows it)"
+    )
+
+
+def _pair(pair: str) -> tuple[str, bool]:
+    """One KEY=VALUE of `profiles set`, checked."""
+    key, _, word = pair.partition("=")
+    if key not in SETTABLE:
+        raise UsageError(f"{key!r}: a profile's settings are {', '.join(SETTABLE)}")
+    value = BOOLEANS.get(word.strip().lower())
+    if value is None:
+        raise UsageError(f"{key} must be true or false, not {word!r}")
+    return key, value
+
+
+def set_values(session: Session, profile_name: str, pairs: list[str]) -> list[str]:
+    """Change a profile's settings (KEY=VALUE); return what changed and what it means."""
+    profile = _profile(session, profile_name)
+    notes = []
+    for key, value in map(_pair, pairs):
+        if value and profile.security_level == _top_level(session):
+            raise RuleError(f"no roster role may give {profile.name}: {_why_not(session, profile)}")
+        if profile.feed_assignable != value:
+            notes.append(f"{profile.name}: {key} {profile.feed_assignable} -> {value}")
+            profile.feed_assignable = value
+    matched = session.scalars(select(m.RoleMatch.role).where(m.RoleMatch.profile_id == profile.id))
+    words = ", ".join(matched)
+    if notes and words and not profile.feed_assignable:
+        notes.append(f"the role words it matched now match nothing ({words}): move them")
     bump(session)
     return notes
 

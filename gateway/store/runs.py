@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import NotFound
 from gateway.store import models as m
+from gateway.store import owners
 from gateway.store.writer import jsonable, removal_after
 from gateway.sync.changes import CREATE_COLUMNS, Plan
 from gateway.sync.report import Report, empty_counts
@@ -29,7 +30,7 @@ def start(
     dry_run: bool = False,
     reverts: int | None = None,
 ) -> int:
-    """Record a new run in state ``running`` and return its id."""
+    """Record a new run in state ``running``, owned by this process, and return its id."""
     run = m.ImportRun(
         source_id=source_id,
         format=fmt,
@@ -38,6 +39,7 @@ def start(
         dry_run=dry_run,
         state="running",
         reverts_run_id=reverts,
+        **owners.this_process(),
     )
     session.add(run)
     session.flush()
@@ -119,9 +121,13 @@ def mark_applied(session: Session, run_id: int) -> None:
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(last_change_id=last))
 
 
+# Run ids are the stores' 32-bit integers: a larger number names no run (and no query).
+LARGEST_RUN_ID = 2**31 - 1
+
+
 def get(session: Session, run_id: int) -> m.ImportRun:
     """A run by id."""
-    run = session.get(m.ImportRun, run_id)
+    run = session.get(m.ImportRun, run_id) if 0 < run_id <= LARGEST_RUN_ID else None
     if run is None:
         raise NotFound(f"there is no run {run_id}")
     return run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from gateway.store import bulk, presets
@@ -31,8 +31,19 @@ def bump(session: Session) -> None:
     session.execute(update(m.Meta).where(m.Meta.id == 1).values(revision=m.Meta.revision + 1))
 
 
+def feed_assignable(session: Session) -> set[int]:
+    """The ids of the profiles a feed's role may give: never the top one, nor one marked not."""
+    top = session.scalar(select(func.max(m.Profile.security_level)))
+    query = select(m.Profile.id).where(m.Profile.feed_assignable, m.Profile.security_level < top)
+    return set(session.scalars(query))
+
+
 def load_matcher(session: Session, source: str) -> tuple[dict[str, Profile], RoleMatcher]:
-    """The profiles, and the role matcher for a source (its overrides, then the site's)."""
+    """The profiles, and the role matcher for a source (its overrides, then the site's).
+
+    A match to a profile no feed may assign is left out, whatever the store holds: the role
+    is then unmapped, and its records are skipped.
+    """
     rows = session.execute(
         select(m.Profile.id, m.Profile.name, m.Profile.security_level, m.Profile.hierarchy_role)
     ).all()
@@ -41,7 +52,10 @@ def load_matcher(session: Session, source: str) -> tuple[dict[str, Profile], Rol
     site: dict[str, str] = {}
     own: dict[str, str] = {}
     matches = select(m.RoleMatch.source, m.RoleMatch.role_key, m.RoleMatch.profile_id)
+    assignable = feed_assignable(session)
     for match_source, key, profile_id in session.execute(matches):
+        if profile_id not in assignable:
+            continue
         if match_source == "":
             site[key] = by_id[profile_id].name
         elif match_source == source:

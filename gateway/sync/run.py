@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import Config
 from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
-from gateway.store import lookup, runs, snapshot, sources, writer
+from gateway.store import lookup, owners, runs, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
 from gateway.sync import safety
 from gateway.sync.changes import Plan, Policy
@@ -115,6 +115,7 @@ def run(
     """Import one feed (or preview it) and return its report."""
     policy = policy_for(config, feed, today)
     with sessions.begin() as session:
+        owners.recover(session, config.heartbeat_timeout)
         if feed.format == "csv" and feed.options.get("school"):
             schools = lookup.schools(session, feed.source_name)
             school = schools.canonical(feed.options["school"])
@@ -124,7 +125,7 @@ def run(
             session, source_id=source_id, fmt=feed.format, file=feed.path.name, dry_run=dry_run
         )
     try:
-        with without_gc():
+        with without_gc(), owners.heartbeat(sessions, run_id, config.heartbeat_timeout / 4):
             return _run(sessions, feed, config, source_id, run_id, policy, dry_run)
     except FeedError as err:
         issue = RowIssue(
@@ -132,10 +133,25 @@ def run(
         )
         with sessions.begin() as session:
             return runs.fail(session, run_id, str(err), [issue], now())
-    except Exception as err:
-        with sessions.begin() as session:
-            runs.fail(session, run_id, f"internal error: {err!r}", [], now())
+    except BaseException as err:
+        _record_failure(sessions, run_id, err)
         raise
+
+
+def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseException) -> None:
+    """Mark a run failed by an error (or Ctrl-C) the caller will see; note it on the error.
+
+    Apply is one transaction, so nothing was written. When even the failure cannot be
+    recorded (the store is gone), the run is failed later as interrupted.
+    """
+    what = "interrupted" if isinstance(err, KeyboardInterrupt) else f"error: {err!r}"
+    try:
+        with sessions.begin() as session:
+            runs.fail(session, run_id, what, [], now())
+    except Exception:
+        log.info("run %s: could not record the failure", run_id, exc_info=True)
+        return
+    err.add_note(f"run {run_id} is recorded as failed; nothing was written")
 
 
 def _run(
@@ -181,11 +197,21 @@ def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
         return runs.report(session, run_id)
 
 
-def discard(sessions: sessionmaker[Session], run_id: int) -> Report:
-    """Drop a held run's plan; nothing is written."""
+def discard(
+    sessions: sessionmaker[Session], run_id: int, heartbeat_timeout: float = 600.0
+) -> Report:
+    """Drop a held run's plan, or a running run whose process is gone; nothing is written."""
     with sessions.begin() as session:
         run_row = runs.get(session, run_id)
-        if run_row.state != "held":
+        if run_row.state == "running":
+            reason = owners.gone(run_row, heartbeat_timeout, now())
+            if not reason:
+                raise UsageError(
+                    f"run {run_id} is still running (process {run_row.owner_pid} on "
+                    f"{run_row.owner_host}): let it finish, or stop that process first"
+                )
+            run_row.error = f"{reason}; nothing was written"
+        elif run_row.state != "held":
             raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to discard")
         runs.set_state(session, run_id, "discarded", now())
         return runs.report(session, run_id)

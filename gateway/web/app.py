@@ -3,22 +3,54 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from gateway.config import Config
+from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
 from gateway.web import api, auth
 from gateway.web.keys import config_key, engine_key, sessions_key
 
+log = logging.getLogger(__name__)
+
+# The gateway's errors as HTTP statuses; any other GatewayError is a 409 (refused as things are).
+STATUSES: tuple[tuple[type[Exception], int], ...] = (
+    (NotFound, 404),
+    (UsageError, 400),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure as a JSON ``{"error": ...}`` with its status; never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except GatewayError as err:
+        status = next((code for kind, code in STATUSES if isinstance(err, kind)), 409)
+        return web.json_response({"error": str(err)}, status=status)
+    except DBAPIError:
+        log.exception("the store failed on %s", request.path)
+        return web.json_response({"error": "the store is unavailable; try again"}, status=503)
+    except Exception:
+        log.exception("unexpected error on %s", request.path)
+        return web.json_response({"error": "internal error (see the server's log)"}, status=500)
+
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
     """Open the store when the app starts and close it when it stops."""
-    engine = make_engine(app[config_key].database_url)
+    config = app[config_key]
+    engine = make_engine(config.database_url, config.busy_timeout)
     app[engine_key] = engine
     app[sessions_key] = make_sessions(engine)
     yield
@@ -50,7 +82,7 @@ async def ready(request: web.Request) -> web.Response:
 
 def create_app(config: Config) -> web.Application:
     """Build the gateway's web app."""
-    app = web.Application()
+    app = web.Application(middlewares=[errors])
     app[config_key] = config
     app.cleanup_ctx.append(_store)
     app.router.add_get("/healthz", health)

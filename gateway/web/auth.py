@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import admins, audit, browser
 from gateway.auth.scopes import Principal
-from gateway.errors import Forbidden
 from gateway.web.keys import principal_key, sessions_key
 
 COOKIE = "rostergate_session"
@@ -66,10 +65,7 @@ async def credentials(request: web.Request, handler: Handler) -> web.StreamRespo
     if unsafe and request.headers.get("X-CSRF-Token") != csrf:
         raise _refuse(web.HTTPForbidden, "missing or wrong X-CSRF-Token")
     request[principal_key] = who
-    try:
-        return await handler(request)
-    except Forbidden as err:
-        raise _refuse(web.HTTPForbidden, str(err)) from err
+    return await handler(request)
 
 
 @routes.post("/session")
