@@ -11,7 +11,6 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.auth import scopes
-from gateway.errors import NotFound
 from gateway.store import queries, runs
 from gateway.web.keys import principal_key, sessions_key
 
@@ -33,14 +32,6 @@ async def _read(request: web.Request, query: Callable[[Session], Any]) -> Any:
     return await asyncio.to_thread(work)
 
 
-async def _found(request: web.Request, query: Callable[[Session], Any]) -> Any:
-    """``_read``, with a run that does not exist as a 404."""
-    try:
-        return await _read(request, query)
-    except NotFound as err:
-        raise web.HTTPNotFound(text=str(err)) from err
-
-
 @routes.get("/runs")
 async def list_runs(request: web.Request) -> web.Response:
     """The latest runs."""
@@ -51,7 +42,7 @@ async def list_runs(request: web.Request) -> web.Response:
 async def show_run(request: web.Request) -> web.Response:
     """One run's report (DESIGN §5)."""
     run_id = int(request.match_info["run"])
-    report = await _found(request, lambda s: runs.report(s, run_id))
+    report = await _read(request, lambda s: runs.report(s, run_id))
     return web.json_response(report.to_json(), dumps=_dumps)
 
 
@@ -59,7 +50,7 @@ async def show_run(request: web.Request) -> web.Response:
 async def run_changes(request: web.Request) -> web.Response:
     """What a run changed, or for a preview or held run would change, as `rostergate changes`."""
     run_id = int(request.match_info["run"])
-    rows = await _found(request, lambda s: runs.changes(s, run_id))
+    rows = await _read(request, lambda s: runs.changes(s, run_id))
     return web.json_response(rows, dumps=_dumps)
 
 
