@@ -42,10 +42,7 @@ NOTES: dict[str, tuple[Severity, str]] = {
     "column_alias": ("warning", "column(s) read as spec columns: {}"),
     "extension_columns": ("info", "vendor extension column(s) {} are not kept"),
     "empty_header_columns": ("warning", "{} header cell(s) are empty; ignored"),
-    "duplicate_columns": (
-        "warning",
-        "column(s) sent twice: {}; the first is read, the other ignored",
-    ),
+    "duplicate_columns": ("warning", "column(s) sent twice: {}"),
     "missing_columns": ("error", "missing required column(s) {}; file not read"),
 }
 
@@ -83,9 +80,9 @@ def _place(header: Header, found: dict[str, list[str]], spec: FileSpec, name: st
     elif column is None:
         found["unknown_columns"].append(_guess(name, spec))
     elif column in header.index:
-        again = column if name == column else f"{column} (as {name})"
+        again = "" if name == column else f"{name} in "
         found["duplicate_columns"].append(
-            f"{again} in column {header.index[column] + 1} and again in column {at + 1}"
+            f"{column} (column {header.index[column] + 1} read, {again}column {at + 1} ignored)"
         )
     else:
         header.index[column] = at
