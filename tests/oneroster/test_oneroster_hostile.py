@@ -125,9 +125,3 @@ def test_unreadable_member_names_are_not_a_crash(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "p.zip", {"manifest.csv": MANIFEST, "orgs.csv": b"\xff\xfe\x00"})
     err = fail(path)
     assert (err.code, err.file, err.line) == ("encoding", "orgs.csv", 1)
-
-
-def test_read_options_carry_the_line_limit() -> None:
-    assert oneroster.ReadOptions().max_line_bytes == 1024 * 1024
-    with pytest.raises(FeedError):
-        raise FeedError("x")
