@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 import oneroster
-from mapping.records import FeedError
 from tests.oneroster.test_oneroster_package import MANIFEST, ORGS, fail, make_zip
 
 USERS = "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,givenName,familyName\n"
