@@ -161,10 +161,19 @@ class Table:
         if len(row.cells) < width or any(row.cells[width:]):
             self.tally("row_length", "", row.line, row.key, "")
         missing = [c for c in self.required if not row.text(c)]
-        if missing:
+        if missing and not self._deletes_by_key(row, missing):
             row.issue("error", "missing_value", f"no value for {', '.join(missing)}; row skipped")
             return False
         return self._status(row)
+
+    def _deletes_by_key(self, row: Row, missing: list[str]) -> bool:
+        """Whether a row deletes an enrollment by its sourcedId alone (a delta may say no more)."""
+        status = row.text("status").casefold()
+        return (
+            self.spec.name == "enrollments"
+            and "sourcedId" not in missing
+            and status in ("tobedeleted", LEGACY_DELETED)
+        )
 
     def _status(self, row: Row) -> bool:
         """Set ``row.deleted`` from the status; False when the row must be skipped."""

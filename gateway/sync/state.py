@@ -193,6 +193,8 @@ class Snapshot:
     memberships: StoredMemberships = field(default_factory=StoredMemberships)
     links: dict[tuple[int, int], int] = field(default_factory=dict)
     settings: dict[int, SchoolSettings] = field(default_factory=dict)
+    # (account, group, role) of the memberships whose sync key the feed deletes by
+    membership_keys: dict[str, tuple[int, int, str]] = field(default_factory=dict)
 
     def schools_of(self, account_id: int) -> frozenset[int]:
         """The schools an account of the source belongs to, by placement or group."""
