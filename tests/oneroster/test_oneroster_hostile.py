@@ -124,3 +124,22 @@ def test_unreadable_member_names_are_not_a_crash(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "p.zip", {"manifest.csv": MANIFEST, "orgs.csv": b"\xff\xfe\x00"})
     err = fail(path)
     assert (err.code, err.file, err.line) == ("encoding", "orgs.csv", 1)
+
+
+def test_a_deleted_enrollment_may_name_only_its_sourced_id(
+    package: Callable[..., Path], read: Callable[..., Any]
+) -> None:
+    # OneRoster deltas delete by sourcedId; SIS exports often leave the other cells empty.
+    enrollments = "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,"
+    enrollments += "userSourcedId,role,primary\n"
+    enrollments += "e1,tobedeleted,2026-09-01T08:00:00Z,,,,,\n"
+    enrollments += "e2,active,2026-09-01T08:00:00Z,,,,,\n"
+    enrollments += "e3,active,2026-09-01T08:00:00Z,k1,s1,u1,student,false\n"
+    result = read(package("1.1", {"enrollments.csv": enrollments}, {"enrollments": "delta"}))
+    assert [(m.key, m.person, m.group, m.deleted, m.primary) for m in result.memberships] == [
+        ("e1", "", "", True, None),
+        ("e3", "u1", "k1", False, False),
+    ]
+    assert [(i.code, i.key) for i in result.issues if i.severity == "error"] == [
+        ("missing_value", "e2")
+    ]
