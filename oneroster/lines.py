@@ -133,10 +133,10 @@ class Lines:
     def _plausible(self, cells: list[str]) -> bool:
         """Whether a record spanning lines is one row: the header's width, no row inside."""
         width = self.width
-        if self._cut:
-            return False
         if not width:
             return True  # the header: the reader judges it
+        if self._cut:
+            return False
         if len(cells) < width or any(cells[width:]):
             return False
         enough = max(1, (width - 1) // 2)  # delimiters that make a line look like a row

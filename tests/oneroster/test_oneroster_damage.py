@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mapping.records import FeedError
+from tests.oneroster.conftest import collect as collect_with
 from tests.oneroster.test_oneroster_fast import read_all, read_carefully
 
 USERS = (
@@ -200,3 +201,18 @@ def test_a_huge_line_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     assert outcome == "line_too_long 2"
     before, peak = (int(v) for v in rss.split())
     assert peak < 300 * 1024, (before, peak)  # ru_maxrss is in KiB on Linux
+
+
+@pytest.mark.parametrize("limit", [4096, 1024 * 1024])
+def test_a_quote_in_the_header_fails_only_its_file(
+    package: Callable[..., Path], read: Callable[..., Any], limit: int
+) -> None:
+    import oneroster
+
+    users = USERS.replace("givenName", '"givenName') + "".join(_users(200).splitlines(True)[1:])
+    path = package("1.1", _files(users, 3))
+    result = collect_with(path, oneroster.ReadOptions(max_line_bytes=limit))
+    assert [(i.code, i.file, i.line) for i in result.issues if i.severity == "error"] == [
+        ("header_spans_lines", "users.csv", 1)
+    ]
+    assert result.persons == [] and [o.key for o in result.orgs] == ["s1", "k1"]
