@@ -93,19 +93,9 @@ class Table:
         self._records = lines.records(self._damaged)
         names = next(self._records, (1, []))[1]
         self.header = header.match(names, spec, mode)
-        if not any(n.strip() for n in names):
-            self.header.notes = [("error", "empty_file", "the file has no header; file not read")]
-            self.header.failed = True
-        elif lines.line > 1:
-            self.header.notes = [
-                (
-                    "error",
-                    "header_spans_lines",
-                    "the header runs over several lines, as a quote "
-                    "in it is not closed; file not read",
-                )
-            ]
-            self.header.failed = True
+        broken = _broken_header(names, lines.line)
+        if broken:
+            self.header.notes, self.header.failed = [broken], True
         for severity, code, message in self.header.notes:
             self.issue(severity, code, message, 1)
         lines.width = self.header.width
@@ -246,6 +236,16 @@ class Table:
                 seen.line,
                 self.file,
             )
+
+
+def _broken_header(names: list[str], last_line: int) -> header.Note | None:
+    """Why a header cannot be read at all (it ends on ``last_line``), or None."""
+    if not any(n.strip() for n in names):
+        return ("error", "empty_file", "the file has no header; file not read")
+    if last_line > 1:
+        message = "the header runs over several lines, as a quote in it is not closed"
+        return ("error", "header_spans_lines", f"{message}; file not read")
+    return None
 
 
 def list_items(text: str) -> tuple[str, ...]:
