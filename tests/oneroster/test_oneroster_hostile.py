@@ -120,7 +120,7 @@ def test_a_look_alike_without_manifest_is_not_oneroster(
     assert not oneroster.sniff(package(files={"users.csv": users}, manifest=False))
 
 
-def test_unreadable_member_names_are_not_a_crash(tmp_path: Path) -> None:
+def test_a_bad_byte_on_the_first_line_names_line_1(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "p.zip", {"manifest.csv": MANIFEST, "orgs.csv": b"\xff\xfe\x00"})
     err = fail(path)
     assert (err.code, err.file, err.line) == ("encoding", "orgs.csv", 1)
