@@ -92,3 +92,18 @@ def test_a_10_folder_without_manifest_imports_as_oneroster(cli: Cli, tmp_path: P
         "g1": ("Per Hansen", "Guardian"),
     }
     assert memberships(cli) == [("Matte 8", got["u1"][0], "student")]
+
+
+def test_the_source_settings_carry_max_line_bytes(tmp_path: Path) -> None:
+    import pytest
+
+    from gateway.feeds import Feed, open_records
+    from mapping.records import FeedError
+
+    folder = nordby(2).write(tmp_path / "pkg")
+    feed = Feed(folder, "oneroster")
+    with open_records(feed, {}) as records:
+        assert sum(1 for _ in records) > 10
+    with pytest.raises(FeedError) as caught, open_records(feed, {"max_line_bytes": 60}) as records:
+        list(records)
+    assert (caught.value.code, caught.value.line) == ("line_too_long", 1)
