@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import tomllib
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +35,9 @@ def detect(path: Path) -> str:
     """Tell the format from the content: a OneRoster package, IMS XML, or else CSV."""
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
-    if path.is_dir() or zipfile.is_zipfile(path):
-        import oneroster
+    import oneroster
 
+    if path.is_dir() or oneroster.zip_like(path):  # a zip cut short too: its reader says so
         if oneroster.sniff(path):
             return "oneroster"
         raise UsageError(f"{path}: a folder or zip that is not a OneRoster package; say --format")
@@ -75,7 +74,8 @@ def open_records(feed: Feed, settings: Mapping[str, Any]) -> Iterator[Iterator[R
     if feed.format == "oneroster":
         import oneroster
 
-        yield oneroster.read(feed.path, oneroster.ReadOptions(file=name))
+        limit = int(opts.get("max_line_bytes", oneroster.ReadOptions().max_line_bytes))
+        yield oneroster.read(feed.path, oneroster.ReadOptions(file=name, max_line_bytes=limit))
         return
     try:
         stream = feed.path.open("rb")

@@ -150,10 +150,11 @@ SCOPE_FILES: dict[Version, dict[Entity, tuple[str, ...]]] = {
 ALIASES = {
     "preferredFirstName": "preferredGivenName",  # 1.2 JSON name
     "preferredLastName": "preferredFamilyName",  # 1.2 JSON name
-    "userId": "userIds",
-    "agents": "agentSourcedIds",
-    "grade": "grades",
-    "schoolYearId": "schoolYearSourcedId",
+    "userId": "userIds",  # 1.0
+    "agents": "agentSourcedIds",  # 1.0
+    "grade": "grades",  # 1.0
+    "schoolYearId": "schoolYearSourcedId",  # 1.0
+    "termSourcedId": "termSourcedIds",  # 1.0
 }
 EXTENSION_PREFIXES = ("metadata.", "ext_", "ext:")
 

@@ -10,7 +10,8 @@
   start, latest end); ``homeroom`` → ``Org(kind="class")`` under its school, or
   under a year node ``<school>/year/<grade>`` (named by the grade, made once)
   when the class has exactly one grade. A deleted homeroom makes no year.
-- enrollments → ``Membership`` of the user in the class (group or class node).
+- enrollments → ``Membership`` of the user in the class (group or class node); a
+  deleted row that names only its sourcedId → a Membership with that key alone.
 """
 
 from __future__ import annotations
@@ -145,6 +146,9 @@ def _homeroom(state: State, row: Row, school: str) -> Iterator[Record]:
 def enrollment(state: State, row: Row) -> Iterator[Record]:
     """An enrollment row → a Membership; in bulk, one naming no known user or class is dropped."""
     user, group = row.text("userSourcedId"), row.text("classSourcedId")
+    if row.deleted and not (user and group and row.text("role")):
+        yield Membership("", "", "", True, key=row.key, line=row.line, file=row.table.file)
+        return  # deleted by its sourcedId alone: the store knows which membership it is
     keep = state.check(row, "users", user, "user", hard=True)
     keep = state.check(row, "classes", group, "class", hard=True) and keep
     state.check(row, "orgs", row.text("schoolSourcedId"), "school")

@@ -42,7 +42,7 @@ NOTES: dict[str, tuple[Severity, str]] = {
     "column_alias": ("warning", "column(s) read as spec columns: {}"),
     "extension_columns": ("info", "vendor extension column(s) {} are not kept"),
     "empty_header_columns": ("warning", "{} header cell(s) are empty; ignored"),
-    "duplicate_columns": ("warning", "column(s) {} appear again; the first is read"),
+    "duplicate_columns": ("warning", "column(s) sent twice: {}"),
     "missing_columns": ("error", "missing required column(s) {}; file not read"),
 }
 
@@ -80,7 +80,10 @@ def _place(header: Header, found: dict[str, list[str]], spec: FileSpec, name: st
     elif column is None:
         found["unknown_columns"].append(_guess(name, spec))
     elif column in header.index:
-        found["duplicate_columns"].append(name)
+        again = "" if name == column else f"{name} in "
+        found["duplicate_columns"].append(
+            f"{column} (column {header.index[column] + 1} read, {again}column {at + 1} ignored)"
+        )
     else:
         header.index[column] = at
         found["column_alias"].append(f"{name} as {column}")

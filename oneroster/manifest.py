@@ -23,6 +23,8 @@ MODES = ("bulk", "delta", "absent")
 # 1.2-only users columns and files: enough to tell a package without a manifest.
 _USERS_12 = {"primaryOrgSourcedId", "preferredGivenName", "userMasterIdentifier", "pronouns"}
 _FILES_12 = {"roles.csv", "userprofiles.csv"}
+# 1.0 column names that 1.1 renamed (users.csv, classes.csv): a package without a manifest.
+_COLUMNS_10 = {"userId", "agents", "termSourcedId", "grade"}
 
 
 @dataclass
@@ -57,7 +59,7 @@ def _read_manifest(
 ) -> tuple[list[RowIssue], dict[str, tuple[str, int]]]:
     """The manifest's issues and its properties (name → value, line)."""
     with package.open_text(member) as stream:
-        table = Table(stream, member, MANIFEST, "unknown")
+        table = Table(stream, member, MANIFEST, "unknown", package.max_line_bytes)
         properties = (
             {}
             if table.header.failed
@@ -71,25 +73,30 @@ def _version(value: str) -> Version | None:
     return next((v for v in VERSIONS if value == v or value.startswith(v + ".")), None)
 
 
-def _detect(package: Package) -> tuple[Version, str]:
-    """Tell the version from file names and the users header, and say how."""
+def _header(package: Package, file: str) -> set[str]:
+    """The column names of a member's first line (none when the package lacks it)."""
+    member = next((n for n in package.names if n.casefold() == file), None)
+    if member is None:
+        return set()
+    with package.open_text(member) as stream:
+        line = stream.readline(64 * 1024).lstrip("\ufeff")
+    return {c.strip() for c in line.replace(";", ",").split(",")}
+
+
+def _detect(package: Package) -> tuple[Version, str, str]:
+    """Tell the version from file names and headers: (binding, version to report, how)."""
     names = {n.casefold() for n in package.names}
     if names & _FILES_12:
-        return "1.2", "roles.csv or userProfiles.csv is present"
-    users = next((n for n in package.names if n.casefold() == "users.csv"), None)
-    columns: set[str] = set()
-    if users is not None:
-        with package.open_text(users) as stream:
-            try:
-                line = stream.readline().lstrip("\ufeff")
-            except UnicodeDecodeError:
-                line = ""
-        columns = {c.strip() for c in line.replace(";", ",").split(",")}
+        return "1.2", "1.2", "roles.csv or userProfiles.csv is present"
+    columns = _header(package, "users.csv")
+    old = sorted((columns | _header(package, "classes.csv")) & _COLUMNS_10)
+    if old:
+        return "1.1", "1.0", f"{', '.join(old)} are 1.0 columns; read with the 1.1 binding"
     if columns & {"role", "orgSourcedIds"}:
-        return "1.1", "users.csv has role and orgSourcedIds columns"
+        return "1.1", "1.1", "users.csv has role and orgSourcedIds columns"
     if columns & _USERS_12:
-        return "1.2", "users.csv has 1.2 columns"
-    return "1.2", "nothing tells 1.1 from 1.2"
+        return "1.2", "1.2", "users.csv has 1.2 columns"
+    return "1.2", "1.2", "nothing tells 1.1 from 1.2"
 
 
 def plan(package: Package) -> Plan:
@@ -103,7 +110,7 @@ def plan(package: Package) -> Plan:
     raw, line = properties.get("oneroster.version", ("", None))
     version = _version(raw)
     if version is None:
-        version, how = _detect(package)
+        version, shown, how = _detect(package)
         if properties:
             code, what = "manifest_version", f"oneroster.version is {raw!r}"
         else:
@@ -111,7 +118,7 @@ def plan(package: Package) -> Plan:
         result.issue(
             "warning",
             code,
-            f"{what}: read as OneRoster {version} ({how})",
+            f"{what}: read as OneRoster {shown} ({how})",
             manifest or "manifest.csv",
             line,
         )

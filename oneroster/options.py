@@ -14,6 +14,7 @@ class ReadOptions:
     packages: at most ``max_members`` members, ``max_total_bytes`` uncompressed
     in all, and no member (above 1 MiB) that inflates more than ``max_ratio``
     times; both what the headers declare and what is actually read are counted.
+    ``max_line_bytes`` caps a line (and so a field) of any file; a longer line fails the feed.
     ``today`` is the day roles.csv's beginDate and endDate are held against (None: today).
     """
 
@@ -21,4 +22,5 @@ class ReadOptions:
     max_members: int = 200
     max_total_bytes: int = 2 * 1024**3
     max_ratio: int = 100
+    max_line_bytes: int = 1024 * 1024
     today: date | None = None

@@ -94,16 +94,30 @@ class Package:
     def __init__(self, path: Path, options: ReadOptions) -> None:
         self.path = path
         self.display = options.file or path.name
+        self.max_line_bytes = options.max_line_bytes
         self._zip: zipfile.ZipFile | None = None
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self._budget = _Budget(options.max_total_bytes)
         self.names: list[str] = []
         self.outside: list[str] = []  # files below the root, which the binding does not use
         if path.is_dir():
-            self.names = sorted(p.name for p in path.iterdir() if p.is_file() and not junk(p.name))
-            self.outside = sorted(p.name + "/" for p in path.iterdir() if p.is_dir())
+            self._open_folder()
         else:
             self._open_zip(options)
+
+    def _open_folder(self) -> None:
+        """List a folder's files; a link, which could point anywhere, refuses the package."""
+        root = self.path.resolve()
+        entries = sorted(self.path.iterdir())
+        for entry in entries:
+            if entry.is_symlink() or not entry.resolve().is_relative_to(root):
+                raise FeedError(
+                    f"{entry.name} is a link; a package folder must hold its files itself",
+                    code="package_link",
+                    file=entry.name,
+                )
+        self.names = [p.name for p in entries if p.is_file() and not junk(p.name)]
+        self.outside = [p.name + "/" for p in entries if p.is_dir()]
 
     def _open_zip(self, options: ReadOptions) -> None:
         try:
@@ -111,7 +125,9 @@ class Package:
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
             raise FeedError(
-                f"{self.display} is not a readable zip: {err}",
+                f"{self.display} is a damaged zip: its central directory (the list of "
+                "its files, at the end) is missing or broken, as when a download or copy is "
+                f"cut short; nothing was read ({err})",
                 code="zip_corrupt",
                 file=self.display,
             ) from err
@@ -133,8 +149,11 @@ class Package:
 
     @contextmanager
     def open_text(self, name: str) -> Iterator[IO[str]]:
-        """One file as UTF-8 text with universal newlines left to the csv module."""
-        with self._open_bytes(name) as raw, io.TextIOWrapper(raw, "utf-8", newline="") as text:
+        """One file as UTF-8 text; bytes that are not UTF-8 are escaped, for ``Lines`` to report."""
+        with (
+            self._open_bytes(name) as raw,
+            io.TextIOWrapper(raw, "utf-8", "surrogateescape", newline="") as text,
+        ):
             yield text
 
     @contextmanager
@@ -164,9 +183,16 @@ def check_members(infos: list[zipfile.ZipInfo], options: ReadOptions, display: s
             code="zip_bomb",
             file=display,
         )
-    total = 0
+    total, seen = 0, set()
     for info in infos:
         name = info.filename
+        if name in seen:
+            raise FeedError(
+                f"the zip holds {name!r} twice; which one is meant cannot be told",
+                code="zip_duplicate",
+                file=display,
+            )
+        seen.add(name)
         if _unsafe(name):
             raise FeedError(
                 f"member {name!r} points outside the package",
@@ -201,6 +227,17 @@ def _root(files: list[zipfile.ZipInfo]) -> str:
     if len(tops) == 1 and all("/" in info.filename for info in files):
         return tops.pop() + "/"
     return ""
+
+
+def zip_like(path: Path) -> bool:
+    """Whether ``path`` is a zip file, or starts as one (a zip cut short is a damaged zip)."""
+    if zipfile.is_zipfile(path):
+        return True
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 @contextmanager

@@ -8,16 +8,15 @@ lacks a required column declares nothing, rather than every account gone.
 from __future__ import annotations
 
 import functools
-import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 from mapping.records import FeedError, Record, RowIssue, Scope, Severity
 from oneroster import entities, fast, manifest, people
-from oneroster.columns import IGNORED, READ, SCOPE_FILES, FileSpec, Mode
+from oneroster.columns import COMMON, IGNORED, READ, SCOPE_FILES, FileSpec, Mode, file_names
 from oneroster.options import ReadOptions
-from oneroster.package import Package, opened
+from oneroster.package import Package, opened, zip_like
 from oneroster.rows import FastRow, Row, Table
 from oneroster.state import State
 
@@ -78,12 +77,13 @@ def _read_file(
     """One file: header issues, then each row's records and issues, then its summaries."""
     build, make_fast, finish = HANDLERS[spec.name]
     with package.open_text(member) as stream:
-        table = Table(stream, member, spec, mode)
+        table = Table(stream, member, spec, mode, package.max_line_bytes)
         yield from table.drain()
         if table.header.failed:
             return
         state.begin(spec.name, mode, member)
         yield from table.records(make_fast(table, state), functools.partial(build, state))
+        state.keys[spec.name].update(table.damaged)  # what names them is not left dangling
         yield from finish(state, table)
         yield from table.drain()
         yield from table.summaries()
@@ -91,20 +91,33 @@ def _read_file(
 
 
 def sniff(path: Path) -> bool:
-    """Whether ``path`` is a zip or directory that looks like a OneRoster package."""
+    """Whether ``path`` is a zip or directory that looks like a OneRoster package.
+
+    A manifest tells; without one (OneRoster 1.0 packages have none), a data file of
+    the binding whose header starts with the spec's common columns does, or a users.csv
+    with ``enabledUser`` (look-alikes such as School Data Sync v2 have neither).
+    """
     try:
-        if not (path.is_dir() or zipfile.is_zipfile(path)):
+        if not (path.is_dir() or zip_like(path)):
             return False
         with opened(path, ReadOptions()) as package:
             names = {n.casefold(): n for n in package.names}
             if "manifest.csv" in names:
                 return True
-            users = names.get("users.csv")
-            if users is None:
-                return False
-            with package.open_text(users) as stream:
-                return "enabledUser" in stream.readline(4096)
+            return any(
+                _keyed(package, names[f"{name.casefold()}.csv"])
+                for name in file_names("1.2")
+                if f"{name.casefold()}.csv" in names
+            )
     except FeedError:
         return True  # a zip that is refused is still one we are the reader for
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return False
+
+
+def _keyed(package: Package, member: str) -> bool:
+    """Whether a member's header has the columns of a OneRoster data file."""
+    with package.open_text(member) as stream:
+        line = stream.readline(4096).lstrip("\ufeff").replace(";", ",")
+        columns = {c.strip() for c in line.split(",")}
+    return set(COMMON) <= columns or "enabledUser" in columns

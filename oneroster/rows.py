@@ -11,18 +11,16 @@ parsed cells; every other row becomes a ``Row`` here and is read carefully.
 
 from __future__ import annotations
 
-import csv
-import itertools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import IO
 
-from mapping.records import FeedError, Record, RowIssue, Severity
+from mapping.records import Record, RowIssue, Severity
 from oneroster import header
 from oneroster.columns import DELTA_REQUIRED, LEGACY_DELETED, STATUSES, FileSpec, Mode
+from oneroster.lines import MAX_LINE, Lines
 
 SUMMARIES = {
     "bulk_status": "{count} row(s) fill in status or dateLastModified, which bulk rows leave "
@@ -33,6 +31,7 @@ SUMMARIES = {
     "boolean_case": "{column}: {count} value(s) not written true/false, e.g. {example!r}; "
     "read case-insensitively",
     "invalid_datetime": "{column}: {count} value(s) are no ISO 8601 date-time, e.g. {example!r}",
+    "bom_inside": "{count} byte order mark(s) inside the file, where files were joined; removed",
     "row_length": "{count} row(s) have another number of cells than the header",
     "role_not_current": "{count} user(s) have roles.csv roles that their beginDate and "
     "endDate do not hold today, e.g. {example}; left out, as the users hold another role today",
@@ -74,78 +73,69 @@ def parse_date(value: str) -> date:
 class Table:
     """One CSV file as it streams: its header, its usable rows, and the issues they raise."""
 
-    def __init__(self, stream: IO[str], file: str, spec: FileSpec, mode: Mode) -> None:
+    def __init__(
+        self, stream: IO[str], file: str, spec: FileSpec, mode: Mode, limit: int = MAX_LINE
+    ) -> None:
         self.file, self.spec, self.mode = file, spec, mode
         self.required = spec.required + (DELTA_REQUIRED if mode == "delta" else ())
         self.pending: list[RowIssue] = []
+        self.damaged: list[str] = []  # keys of rows lost to damage: they exist, unread
         self._tallies: dict[tuple[str, str], _Tally] = {}
-        self._line = 0
-        with self._guard():
-            first = stream.readline()
-        if first.startswith("\ufeff"):
-            first = first[1:]
+        self._lines = lines = Lines(stream, file, limit)
+        self.header = header.Header()
+        first = lines.readline()
+        if lines.leading_bom:
             self.issue("warning", "bom", "the file starts with a byte order mark; ignored", 1)
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        if delimiter == ";":
+        if first.count(";") > first.count(","):
+            lines.delimiter = ";"
             self.issue("warning", "semicolon_delimiter", "cells are separated by ';'", 1)
-        self._csv = csv.reader(itertools.chain([first], stream), delimiter=delimiter)
-        with self._guard():
-            names = next(self._csv, [])
-        self._line = self._csv.line_num
+        lines.push(first)
+        self._records = lines.records(self._damaged)
+        names = next(self._records, (1, []))[1]
         self.header = header.match(names, spec, mode)
-        if not any(n.strip() for n in names):
-            self.header.notes = [("error", "empty_file", "the file has no header; file not read")]
-            self.header.failed = True
+        broken = _broken_header(names, lines.line)
+        if broken:
+            self.header.notes, self.header.failed = [broken], True
         for severity, code, message in self.header.notes:
             self.issue(severity, code, message, 1)
+        lines.width = self.header.width
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Turn undecodable or unparseable text into a feed-level failure at this line."""
-        try:
-            yield
-        except UnicodeDecodeError as err:
-            raise FeedError(
-                f"the file is not UTF-8 text ({err.reason})",
-                code="encoding",
-                file=self.file,
-                line=self._line + 1,
-            ) from err
-        except csv.Error as err:
-            raise FeedError(
-                f"the CSV cannot be parsed: {err}",
-                code="csv_malformed",
-                file=self.file,
-                line=self._line + 1,
-            ) from err
+    def _damaged(self, line: int, cells: list[str], spanned: int) -> None:
+        """Report a record that swallowed the lines after it; only its first line is lost."""
+        at = self.header.index.get("sourcedId")
+        key = cells[at].strip() if at is not None and at < len(cells) else ""
+        if key:
+            self.damaged.append(key)
+        self.issue(
+            "error",
+            "quote_spans_rows",
+            f"a quote opens on line {line} and is not closed where the row ends, so "
+            f"{spanned} lines read as one row; that row skipped, the lines after it read as rows",
+            line,
+            key,
+        )
 
     def rows(self) -> Iterator[Row]:
         """The rows with a key, their required values and a usable status."""
-        with self._guard():
-            for cells in self._csv:
-                start, self._line = self._line + 1, self._csv.line_num
-                row = self.row(cells, start)
-                if row is not None:
-                    yield row
+        for start, cells in self._records:
+            row = self.row(cells, start)
+            if row is not None:
+                yield row
 
     def records(self, fast: FastRow, careful: Careful) -> Iterator[Record | RowIssue]:
         """Each row's records, then its issues: by ``fast`` where it can, else ``careful``."""
-        reader, line = self._csv, self._line
-        with self._guard():
-            try:
-                for cells in reader:
-                    start, line = line + 1, reader.line_num
-                    record = fast(cells, start)
-                    if record is None:  # the row has something to report
-                        row = self.row(cells, start)
-                        yield from self.drain()
-                        if row is not None:
-                            yield from careful(row)
-                            yield from self.drain()
-                    elif record is not KEPT:
-                        yield record
-            finally:
-                self._line = line  # where a decoding or CSV error is reported
+        for start, cells in self._records:
+            if self.pending:  # a damaged record was reported while this one was read
+                yield from self.drain()
+            record = fast(cells, start)
+            if record is None:  # the row has something to report
+                row = self.row(cells, start)
+                yield from self.drain()
+                if row is not None:
+                    yield from careful(row)
+                    yield from self.drain()
+            elif record is not KEPT:
+                yield record
 
     def row(self, cells: list[str], line: int) -> Row | None:
         """The row of ``cells`` when it is usable; None when blank or skipped (with its issue)."""
@@ -161,10 +151,19 @@ class Table:
         if len(row.cells) < width or any(row.cells[width:]):
             self.tally("row_length", "", row.line, row.key, "")
         missing = [c for c in self.required if not row.text(c)]
-        if missing:
+        if missing and not self._deletes_by_key(row, missing):
             row.issue("error", "missing_value", f"no value for {', '.join(missing)}; row skipped")
             return False
         return self._status(row)
+
+    def _deletes_by_key(self, row: Row, missing: list[str]) -> bool:
+        """Whether a row deletes an enrollment by its sourcedId alone (a delta may say no more)."""
+        status = row.text("status").casefold()
+        return (
+            self.spec.name == "enrollments"
+            and "sourcedId" not in missing
+            and status in ("tobedeleted", LEGACY_DELETED)
+        )
 
     def _status(self, row: Row) -> bool:
         """Set ``row.deleted`` from the status; False when the row must be skipped."""
@@ -222,6 +221,10 @@ class Table:
 
     def summaries(self) -> Iterator[RowIssue]:
         """One issue per quirk counted in this file."""
+        if self._lines.boms:
+            self._tallies[("bom_inside", "")] = _Tally(
+                self._lines.boms, self._lines.first_bom, "", ""
+            )
         for (code, column), seen in self._tallies.items():
             message = SUMMARIES[code].format(column=column, count=seen.count, example=seen.example)
             yield RowIssue(
@@ -233,6 +236,16 @@ class Table:
                 seen.line,
                 self.file,
             )
+
+
+def _broken_header(names: list[str], last_line: int) -> header.Note | None:
+    """Why a header cannot be read at all (it ends on ``last_line``), or None."""
+    if not any(n.strip() for n in names):
+        return ("error", "empty_file", "the file has no header; file not read")
+    if last_line > 1:
+        message = "the header runs over several lines, as a quote in it is not closed"
+        return ("error", "header_spans_lines", f"{message}; file not read")
+    return None
 
 
 def list_items(text: str) -> tuple[str, ...]:

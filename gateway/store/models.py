@@ -212,6 +212,7 @@ class Membership(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     is_primary: Mapped[bool | None] = mapped_column(Boolean)
     created_run_id: Mapped[int | None] = mapped_column(Integer)
+    sync_key: Mapped[str | None] = mapped_column(String(255), index=True)  # the feed's own key
 
 
 class GuardianLink(Base):

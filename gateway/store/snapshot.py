@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
@@ -206,7 +207,21 @@ def _settings(session: Session, snap: Snapshot) -> None:
         snap.new_school_presets[school] = kept.for_school(school, "")
 
 
-def load(session: Session, source_id: int | None, source: str) -> Snapshot:
+def _membership_keys(session: Session, snap: Snapshot, keys: Collection[str]) -> None:
+    """The stored memberships (in the source's groups) with the sync keys a feed deletes by."""
+    ms, wanted = m.Membership, sorted(keys)
+    in_source = select(m.Group.id).where(m.Group.source_id == snap.source_id)
+    for start in range(0, len(wanted), 500):
+        query = select(ms.sync_key, ms.account_id, ms.group_id, ms.role).where(
+            ms.sync_key.in_(wanted[start : start + 500]), ms.group_id.in_(in_source)
+        )
+        for key, account, group, role in session.execute(query):
+            snap.membership_keys[str(key)] = (account, group, role)
+
+
+def load(
+    session: Session, source_id: int | None, source: str, membership_keys: Collection[str] = ()
+) -> Snapshot:
     """Load everything a run for this source plans against."""
     profiles, matcher = load_matcher(session, source)
     snap = Snapshot(source_id, revision(session), matcher, profiles)
@@ -217,6 +232,7 @@ def load(session: Session, source_id: int | None, source: str) -> Snapshot:
     _groups(session, snap)
     _accounts(session, snap, names)
     _memberships(session, snap)
+    _membership_keys(session, snap, membership_keys)
     _settings(session, snap)
     _pending(session, snap)
     return snap

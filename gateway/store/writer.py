@@ -268,6 +268,7 @@ class Writer:
             "end_date",
             "is_primary",
             "origin",
+            "sync_key",
             "created_run_id",
         )
         accounts, groups, run_id = self.ids["accounts"], self.ids["groups"], self.run_id
@@ -281,9 +282,10 @@ class Writer:
                 end,
                 primary,
                 origin,
+                sync_key,
                 run_id,
             )
-            for account, group, role, begin, end, primary, origin in creates
+            for account, group, role, begin, end, primary, origin, sync_key in creates
         )
         table = TABLES["memberships"]
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):

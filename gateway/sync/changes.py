@@ -27,7 +27,7 @@ CREATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": (
         "key", "username", "given_name", "family_name", "email", "profile", "status", "nodes",
     ),
-    "memberships": ("account", "group", "role", "begin", "end", "primary", "origin"),
+    "memberships": ("account", "group", "role", "begin", "end", "primary", "origin", "sync_key"),
     "guardian_links": ("guardian", "student"),
 }  # fmt: skip
 REMOVAL_COUNTS = {"expire": "expired", "inactivate": "expired", "delete": "removed"}

@@ -25,19 +25,28 @@ MembershipKey = tuple[str, str, str]
 class FeedMemberships:
     """The feed's memberships by (person, group, role); a later statement about one wins.
 
-    A plain membership (not deleted, no dates, not primary) keeps only its line, and
-    keys are interned: at a million memberships this is what bounds a run's memory.
+    A plain membership (not deleted, no dates, no primary flag) keeps only its line, and
+    keys are interned: at a million memberships this is what bounds a run's memory. The
+    feed's own key of a membership (a OneRoster enrollment's sourcedId) is kept beside;
+    a deletion that names only that key waits in ``by_key`` for the store to say which.
     """
 
     def __init__(self) -> None:
         self.rows: dict[MembershipKey, int | Membership] = {}
+        self.keys: dict[MembershipKey, str] = {}
+        self.by_key: dict[str, Membership] = {}
         self.file = ""
 
     def add(self, m: Membership) -> None:
         """Remember one membership."""
+        if not (m.person or m.group):
+            self.by_key[m.key] = m
+            return
         key = (intern(m.person), intern(m.group), intern(m.role))
         self.file = self.file or m.file
-        plain = not m.deleted and not m.primary and m.begin is None and m.end is None
+        if m.key:
+            self.keys[key] = m.key
+        plain = not m.deleted and m.primary is None and m.begin is None and m.end is None
         if plain and m.line is not None and m.file == self.file:
             self.rows[key] = m.line
         else:

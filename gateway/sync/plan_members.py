@@ -86,6 +86,7 @@ class _Planner:
         self.positions = self.stored.positions
         self.unchanged = 0  # counted here, added to the changes once: this runs a million times
         self.accounts = ctx.refs["accounts"]
+        self.feed_keys = ctx.desired.memberships.keys
         self.in_deleted: Counter[str] = Counter()
         self.of_skipped_persons = 0
         # Only when two of the feed's role words map to one hierarchy role (IMS 01 and 04
@@ -126,13 +127,13 @@ class _Planner:
                 why = "skipped" if person in self.ctx.skipped_persons else "no person"
                 return self.problem(key, entry, why)
         if entry.__class__ is not int:
-            return self.detailed((account, group_ref, role), entry)  # type: ignore[arg-type]
+            return self.detailed((account, group_ref, role), entry, key)  # type: ignore[arg-type]
         # The common case, kept lean: a plain feed row matching a plain stored row.
         position = None
         if part is not None and account.__class__ is int:
             position = self.positions.get((account << 36) | part)
         if position is None or self.seen[position] or position in self.stored.details:
-            return self.plain((account, group_ref, role), position)  # type: ignore[arg-type]
+            return self.plain((account, group_ref, role), position, key)  # type: ignore[arg-type]
         self.seen[position] = 1
         self.unchanged += 1
 
@@ -172,11 +173,12 @@ class _Planner:
                 f"{what} {name!r} is not in the feed or the store",
             )
 
-    def plain(self, key: tuple[Ref, Ref, str], position: int | None) -> None:
+    def plain(self, key: tuple[Ref, Ref, str], position: int | None, feed: MembershipKey) -> None:
         """An active membership with no dates: created, or unchanged when stored as such."""
         if position is None:
             if self.first_time(key):
-                self.changes.creates.append((*key, None, None, None, "sync"))
+                sync_key = self.feed_keys.get(feed)
+                self.changes.creates.append((*key, None, None, None, "sync", sync_key))
             else:
                 self.changes.unchanged += 1
         elif self.seen[position]:
@@ -194,7 +196,7 @@ class _Planner:
         self.new.add(key)
         return True
 
-    def detailed(self, key: tuple[Ref, Ref, str], m: Membership) -> None:
+    def detailed(self, key: tuple[Ref, Ref, str], m: Membership, feed: MembershipKey) -> None:
         """A membership with dates, a primary flag or a deletion."""
         position = self.find(key)
         if m.deleted:
@@ -206,7 +208,8 @@ class _Planner:
             return
         if position is None:
             if self.first_time(key):
-                self.changes.creates.append((*key, m.begin, m.end, m.primary or None, "sync"))
+                sync_key = self.feed_keys.get(feed)
+                self.changes.creates.append((*key, m.begin, m.end, m.primary, "sync", sync_key))
             else:
                 self.changes.unchanged += 1
             return
@@ -214,7 +217,7 @@ class _Planner:
             self.changes.unchanged += 1  # two feed roles mapping to one hierarchy role
         else:
             self.seen[position] = 1
-            self.compare(position, key, m.begin, m.end, m.primary or None)
+            self.compare(position, key, m.begin, m.end, m.primary)
 
     def find(self, key: tuple[Ref, Ref, str]) -> int | None:
         """Where the membership is stored, if it is."""
@@ -241,10 +244,37 @@ class _Planner:
         else:
             self.changes.unchanged += 1
 
-    def remove(self, position: int, key: tuple[Ref, Ref, str]) -> None:
+    def remove(self, position: int, key: tuple[Ref, Ref, str], sync_key: str = "") -> None:
         """Plan a stored membership's removal, keeping the row for a revert."""
         stored = self.stored.at(position)
-        self.changes.removals.append((stored.id, label(key), "delete", before(key, stored)))
+        row = before(key, stored)
+        if sync_key:
+            row["sync_key"] = sync_key
+        self.changes.removals.append((stored.id, label(key), "delete", row))
+
+    def delete_by_key(self) -> None:
+        """Deletions that name only the feed's key of a membership: the store says which."""
+        stored_keys = self.ctx.snapshot.membership_keys
+        for sync_key, m in self.ctx.desired.memberships.by_key.items():
+            found = stored_keys.get(sync_key)
+            position = None if found is None else self.stored.find(*found)
+            if found is None or position is None:
+                self.changes.skipped += 1
+                message = f"no stored membership has the key {sync_key!r}; nothing removed"
+                self.ctx.issue(
+                    "warning",
+                    "unknown_membership",
+                    "memberships",
+                    sync_key,
+                    message,
+                    m.line,
+                    m.file,
+                )
+            elif self.seen[position] or self.stored.at(position).origin != "sync":
+                self.changes.unchanged += 1
+            elif self.ctx.removal_allowed():
+                self.seen[position] = 1
+                self.remove(position, found, sync_key)
 
     def fail(self, key: MembershipKey, entry: int | Membership, code: str, message: str) -> None:
         """Skip a membership with an error naming where the feed sent it."""
@@ -293,6 +323,7 @@ def plan_memberships(ctx: Context) -> None:
     for key, entry in ctx.desired.memberships.rows.items():
         plan_one(key, entry)
     planner.changes.unchanged += planner.unchanged
+    planner.delete_by_key()
     file = ctx.desired.memberships.file
     for group, count in planner.in_deleted.items():
         message = f"{count} memberships of {group!r} skipped: the feed deletes the group"

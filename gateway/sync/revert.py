@@ -123,6 +123,7 @@ class _Reverter:
                     _stored("end", row.get("end_date")),
                     row.get("is_primary"),
                     row.get("origin", "sync"),
+                    row.get("sync_key"),
                 )
             )
         else:

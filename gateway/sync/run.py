@@ -88,7 +88,7 @@ def _plan_and_apply(
     dry_run: bool,
 ) -> Report:
     """Plan against a fresh snapshot, then preview, hold or apply, all in one transaction."""
-    snap = snapshot.load(session, source_id, feed.source_name)
+    snap = snapshot.load(session, source_id, feed.source_name, desired.memberships.by_key)
     if feed.format == "csv":  # the CSV names schools by text: any source's school may answer
         lookup.schools(session, feed.source_name).adopt(snap, desired.orgs)
     the_plan = plan(desired, snap, policy)

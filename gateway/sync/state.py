@@ -195,6 +195,8 @@ class Snapshot:
     links: dict[tuple[int, int], int] = field(default_factory=dict)
     settings: dict[int, SchoolSettings] = field(default_factory=dict)
     pending: dict[str, Person] = field(default_factory=dict)  # persons without a role yet
+    # (account, group, role) of the memberships whose sync key the feed deletes by
+    membership_keys: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     new_school_defaults: SchoolSettings = field(default_factory=SchoolSettings)
     new_school_presets: dict[str, SchoolSettings] = field(default_factory=dict)
 

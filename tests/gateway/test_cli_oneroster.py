@@ -1024,7 +1024,7 @@ HAZARDS: dict[str, tuple[Builder, str, str, str]] = {
         "member 'users.csv' inflates 1029 times (limit 100)",
     ),
     "lying_header": (_lying, "zip_bomb", "manifest.csv", "past the 1000 bytes its header declares"),
-    "truncated": (_truncated, "zip_corrupt", "hazard.zip", "hazard.zip is not a readable zip"),
+    "truncated": (_truncated, "zip_corrupt", "hazard.zip", "hazard.zip is a damaged zip"),
     "damaged_member": (_damaged, "zip_corrupt", "users.csv", "Bad CRC-32 for file 'users.csv'"),
 }
 

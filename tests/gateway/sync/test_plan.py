@@ -137,7 +137,7 @@ def test_school_year_class_become_nodes_a_class_group_and_a_membership() -> None
         ("N/8/8A", "8A", "class", "N/8/8A", "N", None, "", None, None)
     ]
     assert plan.changes["memberships"].creates == [
-        ("1", "N/8/8A", "student", None, None, None, "sync")
+        ("1", "N/8/8A", "student", None, None, None, "sync", None)
     ]
     assert plan.new_nodes == ["Nordby skole", "Nordby skole/8", "Nordby skole/8/8A"]
 
@@ -149,7 +149,7 @@ def test_membership_in_a_stored_group_for_a_stored_account() -> None:
     account = store.snapshot.accounts["1"].id
     plan = store.plan(Membership("1", "Nordby skole/8A", "elev"))
     assert plan.changes["memberships"].creates == [
-        (account, group, "student", None, None, None, "sync")
+        (account, group, "student", None, None, None, "sync", None)
     ]
     store.member(account, group)
     assert (
@@ -189,6 +189,6 @@ def test_two_role_words_for_one_hierarchy_role_are_one_membership() -> None:
     records += [Membership("1", "N/8A", "01"), Membership("1", "N/8A", "04")]  # both student
     plan = Store().plan(*records)
     assert plan.changes["memberships"].creates == [
-        ("1", "N/8A", "student", None, None, None, "sync")
+        ("1", "N/8A", "student", None, None, None, "sync", None)
     ]
     assert plan.counts()["memberships"]["unchanged"] == 1
