@@ -67,6 +67,7 @@ def checked(stream: Iterable[Item]) -> Iterator[Item]:
             and item.person in keys
             and item.group in keys
             and item.role in roles
+            and (not item.key or (len(item.key) <= _KEY and item.key.isprintable()))
         ):
             yield item
         elif isinstance(item, RowIssue):
@@ -186,11 +187,13 @@ class _Checker:
         return self.link(record)
 
     def membership(self, m: Membership) -> Iterator[Membership | RowIssue]:
-        """A membership whose person, group and role the store can hold.
-
-        Its own key (a OneRoster enrollment's sourcedId) is not stored, so not checked.
-        """
-        fields: Fields = (("person", m.person, "key"), ("group", m.group, "key"))
+        """A membership whose person, group, role and own key (an enrollment's sourcedId)
+        the store can hold."""
+        fields: Fields = (
+            ("person", m.person, "key"),
+            ("group", m.group, "key"),
+            ("key", m.key, "key"),
+        )
         bad = self.first((*fields, ("role", m.role, "role")))
         if bad is None:
             yield m

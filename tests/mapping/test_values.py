@@ -169,3 +169,14 @@ def test_length_comes_first_and_counts_characters() -> None:
         "is 256 characters long, over the store's 255",
     )
     assert problem("a" * 320, "email") is not None  # too long for the validator, within 320
+
+
+def test_a_membership_key_the_store_cannot_hold_skips_the_membership() -> None:
+    good = Membership("P1", "G1", "student", key="E1")
+    bad = [Membership("P1", "G1", "student", key=k) for k in ("E\x002", "E" * 256)]
+    out = list(checked([good, *bad]))
+    assert out[0] == good
+    assert [(i.code, i.severity) for i in out[1:]] == [
+        ("control_character", "error"),
+        ("value_too_long", "error"),
+    ]
