@@ -143,7 +143,8 @@ def test_a_person_whose_only_role_is_inactive_is_reported_as_such(
         membership("8A", member("P1", role("01", status="0"))),
     )
     report = feeds.run(data)
-    assert issues(report) == [("info", "role_inactive", "P1")]
+    # Its inactive membership goes with it, and says so: every skip is explained.
+    assert issues(report) == [("info", "role_inactive", "P1"), ("info", "person_skipped", "")]
     assert "no_role" not in {i["code"] for i in report["issues"]}
     assert accounts(cli) == {}
     assert pending(database_url) == {"P1": ("Ada", "Berg")}

@@ -133,7 +133,7 @@ IMS_CASES = [
         "ims-long-doctype", "ims", _xml("doctype.xml", LONG_DOCTYPE), 1, "failed", "forbidden_dtd"
     ),
     Case("ims-deep-nesting", "ims", _xml("deep.xml", DEEP), 1, "failed", "malformed_xml"),
-    Case("ims-huge-text", "ims", _huge_text, 1, "failed", "malformed_xml", max_mb=300),
+    Case("ims-huge-text", "ims", _huge_text, 1, "failed", "xml_value_too_large", max_mb=300),
     Case(
         "ims-wrong-encoding",
         "ims",
