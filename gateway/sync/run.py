@@ -26,6 +26,7 @@ from gateway.sync.desired import Desired, collect
 from gateway.sync.plan import plan
 from gateway.sync.report import Report
 from gateway.sync.revert import plan_revert
+from gateway.sync.suspend import suspend_damaged
 from mapping.records import FeedError, RowIssue
 from mapping.usernames import USERNAME_MODES, UsernameMode
 
@@ -85,6 +86,7 @@ def _plan_and_apply(
     """Plan against a fresh snapshot, then preview, hold or apply, all in one transaction."""
     snap = snapshot.load(session, source_id, feed.source_name)
     the_plan = plan(desired, snap, policy)
+    suspend_damaged(the_plan, desired, snap)
     if the_plan.removes_anything:
         the_plan.held = safety.check(the_plan, snap, policy.removal_threshold)
     if dry_run:
