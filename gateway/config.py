@@ -20,6 +20,8 @@ class Config:
 
     database_url: str = "sqlite:///var/rostergate.db"
     removal_threshold: float = 0.10
+    removal_window: float = 24.0  # hours of applied runs whose removals add up; 0: each run alone
+    removal_min: int = 2  # a school losing fewer than this within the window is never held
     usernames: str = "generate-if-taken"
     pifu_schema: str = ""
     host: str = "127.0.0.1"

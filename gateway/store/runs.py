@@ -118,6 +118,33 @@ def mark_applied(session: Session, run_id: int) -> None:
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(last_change_id=last))
 
 
+def removals_since(
+    session: Session, source_id: int, since: datetime
+) -> list[tuple[str, int, dict[str, Any] | None]]:
+    """(entity, row id, before) of each account expired and membership removed by the
+    source's runs applied since then; an approval covers the removals before it."""
+    applied = session.execute(
+        select(m.ImportRun.id, m.ImportRun.held)
+        .where(
+            m.ImportRun.source_id == source_id,
+            m.ImportRun.kind == "import",
+            m.ImportRun.state == "applied",
+            m.ImportRun.finished_at >= since,
+        )
+        .order_by(m.ImportRun.id)
+    ).all()
+    approved = [n for n, (_, held) in enumerate(applied) if held]
+    ids = [run_id for run_id, _ in applied[approved[-1] + 1 if approved else 0 :]]
+    if not ids:
+        return []
+    query = select(m.Change.entity, m.Change.row_id, m.Change.before).where(
+        m.Change.run_id.in_(ids),
+        m.Change.entity.in_(("accounts", "memberships")),
+        m.Change.action.in_(("expire", "delete")),
+    )
+    return [(entity, row_id, before) for entity, row_id, before in session.execute(query)]
+
+
 def get(session: Session, run_id: int) -> m.ImportRun:
     """A run by id."""
     run = session.get(m.ImportRun, run_id)

@@ -155,3 +155,83 @@ def test_a_damaged_person_in_an_ims_delta_still_deletes(cli: Cli, tmp_path: Path
     assert (report["counts"]["accounts"]["expired"], suspended(report)) == (1, [])
     assert statuses(cli)["1001"] == "expired"
     assert member_count(cli) == 9
+
+
+def leavers(*numbers: int) -> tuple[str, ...]:
+    """The keys of some of Nordby's students."""
+    return tuple(f"P{n}" for n in numbers)
+
+
+# Nordby with 40 students: 43 accounts, 82 memberships. Four leave (4 of 43 accounts, 8 of 82
+# memberships: under 10 %), then three more (3 of 39, 6 of 74: under 10 % on their own, but
+# 7 of 43 and 14 of 82 within the day): the second cut waits for approval.
+def test_removals_split_across_runs_add_up_within_the_window(cli: Cli, tmp_path: Path) -> None:
+    world = nordby(40)
+    imported(cli, world.write(tmp_path / "first"))
+    first = imported(cli, world.without(*leavers(11, 12, 13, 14)).write(tmp_path / "second"))
+    assert (first["state"], first["counts"]["accounts"]["expired"]) == ("applied", 4)
+    third = world.without(*leavers(11, 12, 13, 14, 15, 16, 17)).write(tmp_path / "third")
+    held = imported(cli, third, code=3)
+    assert held["held"] == {
+        "threshold": 0.1,
+        "window_hours": 24.0,
+        "minimum": 2,
+        "reasons": [
+            {
+                "school": "Nordby skole",
+                "entity": "accounts",
+                "removing": 3,
+                "of": 39,
+                "window_removed": 4,
+            },
+            {
+                "school": "Nordby skole",
+                "entity": "memberships",
+                "removing": 6,
+                "of": 74,
+                "window_removed": 8,
+            },
+        ],
+    }
+    assert statuses(cli)["P15"] == "active"
+    assert cli.json("approve", held["run"])["state"] == "applied"
+    assert statuses(cli)["P15"] == "expired"
+    # The approval covers what came before it: one more leaver is 1 of 36 again.
+    fourth = world.without(*leavers(11, 12, 13, 14, 15, 16, 17, 18)).write(tmp_path / "fourth")
+    assert imported(cli, fourth)["state"] == "applied"
+
+
+def test_a_window_of_zero_hours_checks_each_run_alone(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "rostergate.toml").write_text("[sources.oneroster]\nremoval_window = 0\n")
+    world = nordby(40)
+    imported(cli, world.write(tmp_path / "first"))
+    imported(cli, world.without(*leavers(11, 12, 13, 14)).write(tmp_path / "second"))
+    third = imported(
+        cli, world.without(*leavers(11, 12, 13, 14, 15, 16, 17)).write(tmp_path / "third")
+    )
+    assert (third["state"], third["counts"]["accounts"]["expired"]) == ("applied", 3)
+
+
+# A school of three students (6 accounts with the teacher and two guardians, 8 memberships):
+# one leaver is 1 of 6 accounts and 2 of 8 memberships, far over 10 %.
+def test_a_removal_below_the_floor_is_not_held(cli: Cli, tmp_path: Path) -> None:
+    world = nordby(3)
+    imported(cli, world.write(tmp_path / "first"))
+    one_membership = world.without()
+    one_membership.enrollments.remove(("P3", "MAT8", "student"))
+    report = imported(cli, one_membership.write(tmp_path / "second"))  # 1 of 8: under the floor
+    assert (report["state"], report["counts"]["memberships"]["removed"]) == ("applied", 1)
+    held = imported(cli, world.without("P3").write(tmp_path / "third"), code=3)  # 1 + 1 and 1 + 2
+    assert [(r["entity"], r["removing"], r["window_removed"]) for r in held["held"]["reasons"]] == [
+        ("memberships", 1, 1)
+    ]
+
+
+def test_the_floor_is_a_setting(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "rostergate.toml").write_text("removal_min = 1\n")
+    world = nordby(3)
+    imported(cli, world.write(tmp_path / "first"))
+    one_membership = world.without()
+    one_membership.enrollments.remove(("P3", "MAT8", "student"))
+    held = imported(cli, one_membership.write(tmp_path / "second"), code=3)
+    assert held["held"]["reasons"][0]["removing"] == 1
