@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -11,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.errors import NotFound
+from gateway.errors import ConflictError, NotFound
 from gateway.store import models as m
+from gateway.store import plans
 from gateway.store.writer import jsonable, removal_after
 from gateway.sync.changes import CREATE_COLUMNS, Plan
 from gateway.sync.report import Report, empty_counts
@@ -67,7 +66,7 @@ def finish(session: Session, run_id: int, state: str, plan: Plan, now: datetime)
         "roles": dict(plan.roles),
     }
     if state == "held" or (state == "previewed" and plan.size <= PREVIEW_PLAN_LIMIT):
-        values["plan"] = zlib.compress(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+        values["plan"] = plans.dump(plan)
         values["revision"] = plan.revision
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
     save_issues(session, run_id, plan.issues)
@@ -157,8 +156,10 @@ def stored_plan(run: m.ImportRun) -> Plan:
     """The plan a held or previewed run stored."""
     if run.plan is None:
         raise NotFound(f"run {run.id} has no stored plan")
-    plan: Plan = pickle.loads(zlib.decompress(run.plan))
-    return plan
+    try:
+        return plans.load(run.plan)
+    except ConflictError as err:
+        raise ConflictError(f"run {run.id}: {err}") from err
 
 
 def report(session: Session, run_id: int) -> Report:
