@@ -3,7 +3,7 @@
 A held run's plan may wait days for approval, across an upgrade, and a database row is
 no place to execute from: so no pickle. Dates, tuples and datetimes are tagged
 (``{"$date": "2026-08-15"}``) and come back as they went; the created rows of an entity
-are stored column by column, so that the columns of plain values cost no walk at all.
+and the removals are stored column by column: a column of plain values costs no walk.
 A plan of another format version is refused: its run must be imported again.
 """
 
@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gateway.errors import ConflictError
-from gateway.sync.changes import Changes, Plan
+from gateway.sync.changes import Changes, Plan, Removal
 from mapping.records import RowIssue
 
 FORMAT = 1
@@ -75,10 +75,7 @@ def _changes(changes: Changes) -> dict[str, Any]:
             [row_id, key, {name: [_value(old), _value(new)] for name, (old, new) in diff.items()}]
             for row_id, key, diff in changes.updates
         ],
-        "removals": [
-            [row_id, key, action, _value(before)]
-            for row_id, key, action, before in changes.removals
-        ],
+        "removals": _removals(changes.removals),
         "unchanged": changes.unchanged,
         "skipped": changes.skipped,
     }
@@ -92,14 +89,37 @@ def _unchanges(stored: dict[str, Any]) -> Changes:
             (row_id, key, {name: (old, new) for name, (old, new) in diff.items()})
             for row_id, key, diff in stored["updates"]
         ],
-        [(row_id, key, action, before) for row_id, key, action, before in stored["removals"]],
+        _unremovals(stored["removals"]),
         stored["unchanged"],
         stored["skipped"],
     )
 
 
+def _removals(removals: list[Removal]) -> dict[str, Any]:
+    """Removals column by column; the rows as they were when an entity's differ in shape."""
+    if not removals:
+        return {"rows": []}
+    ids, keys, actions, befores = zip(*removals, strict=True)
+    names = tuple(befores[0])
+    if any(tuple(before) != names for before in befores):
+        return {"rows": [_value(list(removal)) for removal in removals]}
+    columns = [ids, keys, actions, *([before[n] for before in befores] for n in names)]
+    return {"names": names, "columns": [_column(column) for column in columns]}
+
+
+def _unremovals(stored: dict[str, Any]) -> list[Removal]:
+    """Removals back from their columns (or rows)."""
+    if "rows" in stored:
+        return [tuple(removal) for removal in stored["rows"]]
+    names = stored["names"]
+    ids, keys, actions, *values = stored["columns"]
+    rows = zip(*values, strict=True) if values else (() for _ in ids)  # befores with no fields
+    befores = (dict(zip(names, row, strict=True)) for row in rows)
+    return list(zip(ids, keys, actions, befores, strict=True))
+
+
 def _column(values: Sequence[Any]) -> list[Any]:
-    """One column of created rows: as it is when every value is plain JSON."""
+    """One column of values: as it is when every value is plain JSON."""
     if set(map(type, values)) <= PLAIN:
         return list(values)
     return [_value(v) for v in values]

@@ -94,7 +94,13 @@ def test_every_kind_of_value_comes_back_as_it_went() -> None:
     plan = Plan(
         1,
         42,
-        {"groups": changes},
+        {
+            "groups": changes,
+            "nodes": Changes(removals=[(1, "a", "delete", {}), (2, "b", "delete", {})]),
+            "accounts": Changes(  # befores of two shapes are kept row by row
+                removals=[(3, "P1", "expire", {"status": "active"}), (4, "P2", "expire", {})]
+            ),
+        },
         [RowIssue("error", "missing_value", "no role", "accounts", "P3", 7, "users.csv")],
         ["Nordby skole/8A"],
         Counter({"student": 10, "lærer": 1}),
