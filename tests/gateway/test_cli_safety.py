@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,40 @@ def test_a_duplicate_key_suspends_removals_of_its_entity(cli: Cli, tmp_path: Pat
     assert removed(report) == dict.fromkeys(report["counts"], 0)
     assert statuses(cli)["P5"] == "active"
     assert [entity for _, entity, _ in suspended(report)] == ["accounts", "memberships"]
+
+
+# Nordby, then the same package with the maths group's classes.csv row cut short (no title)
+# and its course and enrollments gone: without the rule the group and course become inactive
+# and the group's 11 memberships go.
+def test_a_damaged_classes_file_keeps_groups_and_their_memberships(
+    cli: Cli, tmp_path: Path
+) -> None:
+    world = nordby(10)
+    imported(cli, world.write(tmp_path / "first"))
+    enrollments = [e for e in world.enrollments if e[1] != "MAT8"]
+    second = replace(world, subjects={}, enrollments=enrollments).write(tmp_path / "second")
+    classes = (second / "classes.csv").read_text(encoding="utf-8")
+    damaged = "MAT8,,,,,C-MAT8,,scheduled,,S1,T1,,,\n"
+    (second / "classes.csv").write_text(classes + damaged, encoding="utf-8")
+    report = imported(cli, second)
+    assert removed(report) == dict.fromkeys(report["counts"], 0)
+    assert member_count(cli) == 22
+    assert {g["sync_key"]: g["status"] for g in cli.json("list", "groups")} == {
+        "8A": "active",
+        "MAT8": "active",
+        "C-MAT8": "active",
+    }
+    assert [(entity, message) for _, entity, message in suspended(report)] == [
+        (
+            "groups",
+            "2 groups would have been made inactive; suspended, as classes.csv had 1 damaged row",
+        ),
+        (
+            "memberships",
+            "11 memberships would have been removed; suspended, as they belong to groups "
+            "the feed did not deliver, and classes.csv had 1 damaged row",
+        ),
+    ]
 
 
 PEOPLE = {f"{n}": (f"Given{n}", f"Family{n}") for n in range(1001, 1011)}
