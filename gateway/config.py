@@ -28,6 +28,8 @@ class Config:
 
     database_url: str = "sqlite:///var/rostergate.db"
     removal_threshold: float = 0.10
+    removal_window: float = 24.0  # hours of applied runs whose removals add up; 0: each run alone
+    removal_min: int = 2  # a school losing fewer than this within the window is never held
     usernames: str = "generate-if-taken"
     pifu_schema: str = ""
     max_line_bytes: int = 1048576  # the longest line or field a reader holds in memory
@@ -76,8 +78,8 @@ SETTINGS: dict[str, Setting] = {
     "target": Setting(str, SOURCE, None, "skip IMS files whose target is another"),
     "removals": Setting(bool, SOURCE, None, "false: removals are reported, not made"),
     "repair_xml": Setting(bool, SOURCE, None, "read a bare & in IMS XML as &amp;"),
-    "removal_window": Setting(float, SOURCE, POSITIVE, "hours of runs the threshold adds up"),
-    "removal_min": Setting(int, SOURCE, COUNT, "removals below this never hold a run"),
+    "removal_window": Setting(float, BOTH, COUNT, "hours of runs the threshold adds up; 0: each"),
+    "removal_min": Setting(int, BOTH, COUNT, "removals below this never hold a run"),
     "max_line_bytes": Setting(int, BOTH, POSITIVE, "the longest line or field a reader holds"),
     "columns": Setting(dict, SOURCE, None, "the CSV's headers mapped to fields, as --columns"),
 }

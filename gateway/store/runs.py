@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -11,9 +9,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.errors import NotFound
+from gateway.errors import ConflictError, NotFound
 from gateway.store import models as m
-from gateway.store import owners
+from gateway.store import owners, plans
 from gateway.store.writer import jsonable, removal_after
 from gateway.sync.changes import CREATE_COLUMNS, Plan
 from gateway.sync.report import Report, empty_counts
@@ -69,7 +67,7 @@ def finish(session: Session, run_id: int, state: str, plan: Plan, now: datetime)
         "roles": dict(plan.roles),
     }
     if state == "held" or (state == "previewed" and plan.size <= PREVIEW_PLAN_LIMIT):
-        values["plan"] = zlib.compress(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+        values["plan"] = plans.dump(plan)
         values["revision"] = plan.revision
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
     save_issues(session, run_id, plan.issues)
@@ -121,6 +119,33 @@ def mark_applied(session: Session, run_id: int) -> None:
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(last_change_id=last))
 
 
+def removals_since(
+    session: Session, source_id: int, since: datetime
+) -> list[tuple[str, int, dict[str, Any] | None]]:
+    """(entity, row id, before) of each account expired and membership removed by the
+    source's runs applied since then; an approval covers the removals before it."""
+    applied = session.execute(
+        select(m.ImportRun.id, m.ImportRun.held)
+        .where(
+            m.ImportRun.source_id == source_id,
+            m.ImportRun.kind == "import",
+            m.ImportRun.state == "applied",
+            m.ImportRun.finished_at >= since,
+        )
+        .order_by(m.ImportRun.id)
+    ).all()
+    approved = [n for n, (_, held) in enumerate(applied) if held]
+    ids = [run_id for run_id, _ in applied[approved[-1] + 1 if approved else 0 :]]
+    if not ids:
+        return []
+    query = select(m.Change.entity, m.Change.row_id, m.Change.before).where(
+        m.Change.run_id.in_(ids),
+        m.Change.entity.in_(("accounts", "memberships")),
+        m.Change.action.in_(("expire", "delete")),
+    )
+    return [(entity, row_id, before) for entity, row_id, before in session.execute(query)]
+
+
 # Run ids are the stores' 32-bit integers: a larger number names no run (and no query).
 LARGEST_RUN_ID = 2**31 - 1
 
@@ -137,8 +162,10 @@ def stored_plan(run: m.ImportRun) -> Plan:
     """The plan a held or previewed run stored."""
     if run.plan is None:
         raise NotFound(f"run {run.id} has no stored plan")
-    plan: Plan = pickle.loads(zlib.decompress(run.plan))
-    return plan
+    try:
+        return plans.load(run.plan)
+    except ConflictError as err:
+        raise ConflictError(f"run {run.id}: {err}") from err
 
 
 def report(session: Session, run_id: int) -> Report:

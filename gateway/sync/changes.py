@@ -41,6 +41,8 @@ class Policy:
     today: date = field(default_factory=date.today)
     removal_threshold: float = 0.10
     removals: bool = True
+    removal_window: float = 24.0
+    removal_min: int = 2
 
 
 @dataclass

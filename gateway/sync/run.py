@@ -11,7 +11,7 @@ import gc
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +27,7 @@ from gateway.sync.desired import Desired, collect
 from gateway.sync.plan import plan
 from gateway.sync.report import Report
 from gateway.sync.revert import plan_revert
+from gateway.sync.suspend import suspend_damaged
 from mapping.records import FeedError, RowIssue
 from mapping.usernames import USERNAME_MODES, UsernameMode
 
@@ -62,9 +63,11 @@ def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
         raise UsageError(f"usernames must be one of {', '.join(USERNAME_MODES)}, not {usernames!r}")
     mode: UsernameMode = usernames
     threshold = float(settings.get("removal_threshold", config.removal_threshold))
+    window = float(settings.get("removal_window", config.removal_window))
+    minimum = int(settings.get("removal_min", config.removal_min))
     # The gateway's own CSV adds and updates only: it never expires or removes.
     removals = bool(settings.get("removals", True)) and feed.format != "csv"
-    return Policy(mode, today or date.today(), threshold, removals)
+    return Policy(mode, today or date.today(), threshold, removals, window, minimum)
 
 
 def _read(feed: Feed, config: Config) -> Desired:
@@ -92,8 +95,16 @@ def _plan_and_apply(
     if feed.format == "csv":  # the CSV names schools by text: any source's school may answer
         lookup.schools(session, feed.source_name).adopt(snap, desired.orgs)
     the_plan = plan(desired, snap, policy)
+    suspend_damaged(the_plan, desired, snap)
     if the_plan.removes_anything:
-        the_plan.held = safety.check(the_plan, snap, policy.removal_threshold)
+        since = now() - timedelta(hours=policy.removal_window)
+        earlier = safety.Window(
+            policy.removal_window,
+            safety.removed(snap, runs.removals_since(session, source_id, since)),
+        )
+        the_plan.held = safety.check(
+            the_plan, snap, policy.removal_threshold, minimum=policy.removal_min, window=earlier
+        )
     if dry_run:
         return runs.finish(session, run_id, "previewed", the_plan, now())
     if the_plan.held:

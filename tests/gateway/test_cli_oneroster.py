@@ -736,7 +736,9 @@ def test_a_delta_after_a_bulk_package_touches_only_what_it_names(
 # gets an e-mail, new student U-P4 comes with a primary student role at S1 and an enrollment
 # in 8A, and U-P1 leaves Matematikk 8A (tobedeleted). Nordby skole holds 5 memberships, so
 # removing 1 (20 %) is over the 10 % threshold: held (exit 3), nothing written, until approved.
+# (With the floor of removal_min = 2 one removal is never held: the test sets it to 1.)
 def test_a_1_2_delta_held_by_the_threshold_applies_once_approved(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "rostergate.toml").write_text("removal_min = 1\n")
     imported(cli, package(tmp_path / "bulk", "1.2", DISTRICT_12))
     before = store(cli)
     delta = package(
@@ -768,7 +770,17 @@ def test_a_1_2_delta_held_by_the_threshold_applies_once_approved(cli: Cli, tmp_p
     assert held["state"] == "held"
     assert held["held"] == {
         "threshold": 0.1,
-        "reasons": [{"school": "Nordby skole", "entity": "memberships", "removing": 1, "of": 5}],
+        "window_hours": 24.0,
+        "minimum": 1,
+        "reasons": [
+            {
+                "school": "Nordby skole",
+                "entity": "memberships",
+                "removing": 1,
+                "of": 5,
+                "window_removed": 0,
+            }
+        ],
     }
     # U-P1 is not in the delta's users.csv: the reader says it may be in the store (it is).
     assert issues(held) == [("warning", "unresolved_reference", "enrollments.csv", 2)]

@@ -198,8 +198,20 @@ def test_a_snapshot_dropping_30_percent_is_held_until_approved(feeds: Feeds, cli
     held = result.json()
     assert held["state"] == "held"
     assert held["held"]["reasons"] == [
-        {"school": "Nordby skole", "entity": "accounts", "removing": 4, "of": 13},
-        {"school": "Nordby skole", "entity": "memberships", "removing": 8, "of": 22},
+        {
+            "school": "Nordby skole",
+            "entity": "accounts",
+            "removing": 4,
+            "of": 13,
+            "window_removed": 0,
+        },
+        {
+            "school": "Nordby skole",
+            "entity": "memberships",
+            "removing": 8,
+            "of": 22,
+            "window_removed": 0,
+        },
     ]
     assert held["counts"]["accounts"]["expired"] == 4
     assert accounts(cli) == before  # nothing written
