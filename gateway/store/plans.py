@@ -13,15 +13,17 @@ import json
 import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
 from gateway.errors import ConflictError
-from gateway.sync.changes import Changes, Plan, Removal
-from mapping.records import RowIssue
+from gateway.sync.changes import Changes, Pending, Plan, Removal
+from mapping.records import Person, RoleClaim, RowIssue
 
 FORMAT = 1
 STALE = "was made by another version of rostergate; import the feed again for a fresh plan"
+PERSON_FIELDS = [f.name for f in fields(Person)]
 PLAIN = frozenset({str, int, float, bool, type(None)})
 TAGS: dict[str, Callable[[Any], Any]] = {
     "$tuple": tuple,
@@ -38,11 +40,13 @@ def dump(plan: Plan) -> bytes:
         "revision": plan.revision,
         "changes": {entity: _changes(changes) for entity, changes in plan.changes.items()},
         "issues": [
-            [i.severity, i.code, i.message, i.entity, i.key, i.line, i.file] for i in plan.issues
+            [i.severity, i.code, i.message, i.entity, i.key, i.line, i.file, i.skipped]
+            for i in plan.issues
         ],
         "new_nodes": plan.new_nodes,
         "roles": dict(plan.roles),
         "held": _value(plan.held),
+        "pending": {"keep": [_person(p) for p in plan.pending.keep], "drop": plan.pending.drop},
     }
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return zlib.compress(text.encode("utf-8"), 1)
@@ -62,9 +66,28 @@ def load(data: bytes) -> Plan:
             document["new_nodes"],
             Counter(document["roles"]),
             document["held"],
+            Pending(
+                [_unperson(p) for p in document["pending"]["keep"]], document["pending"]["drop"]
+            ),
         )
     except (zlib.error, ValueError, TypeError, KeyError) as err:
         raise ConflictError(f"this plan {STALE}") from err
+
+
+def _person(person: Person) -> list[Any]:
+    """A pending person as JSON values, its role claims as [role, org] pairs."""
+    values = [getattr(person, f.name) for f in fields(Person)]
+    values[PERSON_FIELDS.index("roles")] = [[c.role, c.org] for c in person.roles]
+    values[PERSON_FIELDS.index("orgs")] = list(person.orgs)
+    return values
+
+
+def _unperson(values: list[Any]) -> Person:
+    """A pending person back from JSON values."""
+    record = dict(zip(PERSON_FIELDS, values, strict=True))
+    record["roles"] = tuple(RoleClaim(role, org) for role, org in record["roles"])
+    record["orgs"] = tuple(record["orgs"])
+    return Person(**record)
 
 
 def _changes(changes: Changes) -> dict[str, Any]:

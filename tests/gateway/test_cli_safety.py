@@ -111,19 +111,26 @@ def test_a_damaged_classes_file_keeps_groups_and_their_memberships(
     cli: Cli, tmp_path: Path
 ) -> None:
     world = nordby(10)
+    world.subjects["NOR8"] = ("Norsk 8", "S1")  # the second file still holds subject groups
+    world.enrollments += [
+        (key, "NOR8", role) for key, group, role in world.enrollments[:] if group == "MAT8"
+    ]
     imported(cli, world.write(tmp_path / "first"))
     enrollments = [e for e in world.enrollments if e[1] != "MAT8"]
-    second = replace(world, subjects={}, enrollments=enrollments).write(tmp_path / "second")
+    subjects = {"NOR8": world.subjects["NOR8"]}
+    second = replace(world, subjects=subjects, enrollments=enrollments).write(tmp_path / "second")
     classes = (second / "classes.csv").read_text(encoding="utf-8")
-    damaged = "MAT8,,,,,C-MAT8,,scheduled,,S1,T1,,,\n"
+    damaged = ",,,Matematikk 8,,C-MAT8,,scheduled,,S1,T1,,,\n"  # a row without its key
     (second / "classes.csv").write_text(classes + damaged, encoding="utf-8")
     report = imported(cli, second)
     assert removed(report) == dict.fromkeys(report["counts"], 0)
-    assert member_count(cli) == 22
+    assert member_count(cli) == 33
     assert {g["sync_key"]: g["status"] for g in cli.json("list", "groups")} == {
         "8A": "active",
         "MAT8": "active",
         "C-MAT8": "active",
+        "NOR8": "active",
+        "C-NOR8": "active",
     }
     assert [(entity, message) for _, entity, message in suspended(report)] == [
         (
