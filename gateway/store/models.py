@@ -167,7 +167,11 @@ class Placement(Base):
 
 
 class Membership(Base):
-    """An account in a group with a hierarchy role; origin ``sync`` or ``manual``."""
+    """An account in a group with a hierarchy role; origin ``sync`` or ``manual``.
+
+    A removed membership stays as a row with status ``removed`` (and when and by which
+    run); the same membership coming back makes that row active again.
+    """
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("account_id", "group_id", "role"),)
@@ -180,10 +184,13 @@ class Membership(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     is_primary: Mapped[bool | None] = mapped_column(Boolean)
     created_run_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    removed_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class GuardianLink(Base):
-    """A guardian account responsible for a student account."""
+    """A guardian account responsible for a student account; removed links stay, marked."""
 
     __tablename__ = "guardian_links"
     __table_args__ = (UniqueConstraint("guardian_id", "student_id"),)
@@ -194,6 +201,9 @@ class GuardianLink(Base):
     )
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     created_run_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    removed_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class ImportRun(Base):
@@ -240,7 +250,8 @@ class RunIssue(Base):
 class Change(Base):
     """One logged change: a row's fields before and after, per run or local edit.
 
-    Creates are not logged here: a created row carries ``created_run_id``.
+    A created row is logged too (action ``create``, its new values as ``after``), and
+    carries the run's id in ``created_run_id``.
     """
 
     __tablename__ = "changes"

@@ -1,4 +1,8 @@
-"""Load the snapshot a run plans against: one query per entity, compact values."""
+"""Load the snapshot a run plans against: one query per entity, compact values.
+
+Removed memberships and guardian links are kept apart: a run plans against the
+active ones, and brings a removed one back rather than adding the same row twice.
+"""
 
 from __future__ import annotations
 
@@ -128,25 +132,41 @@ SOURCE_GROUPS = "+m.group_id IN (SELECT id FROM groups WHERE source_id = ?)"
 PLAIN = "m.origin = 'sync' AND m.begin_date IS NULL AND m.end_date IS NULL AND m.is_primary IS NULL"
 
 
-def _packed_sql(roles: dict[str, int]) -> tuple[str, str]:
+def _packed_sql(roles: dict[str, int], where: str) -> tuple[str, str]:
     """SQL for plain memberships packed into (key, id) by the database, and the condition."""
     names = ", ".join(f"'{role}'" for role in roles)  # hierarchy roles from the profiles table
     number = " ".join(f"WHEN '{role}' THEN {n}" for role, n in roles.items())
     plain = f"{PLAIN} AND m.role IN ({names})"
     account, group = "CAST(m.account_id AS BIGINT)", "CAST(m.group_id AS BIGINT)"
     key = f"({account} << 36) | ({group} << 6) | (CASE m.role {number} END)"
-    return f"SELECT {key}, m.id FROM memberships m WHERE {SOURCE_GROUPS} AND {plain}", plain
+    return f"SELECT {key}, m.id FROM memberships m WHERE {where} AND {plain}", plain
 
 
 def _memberships(session: Session, snap: Snapshot) -> None:
-    """Memberships in the source's groups (packed by the database), and the source's links."""
+    """Active and removed memberships in the source's groups, and the source's links."""
+    _load_memberships(session, snap, snap.memberships, "active")
+    snap.removed_memberships = StoredMemberships(snap.memberships.role_numbers())
+    _load_memberships(session, snap, snap.removed_memberships, "removed")
+    gl = m.GuardianLink
+    links = select(gl.id, gl.guardian_id, gl.student_id, gl.status)
+    for link_id, guardian, student, status in session.execute(
+        links.where(gl.source_id == snap.source_id)
+    ):
+        found = snap.links if status == "active" else snap.removed_links
+        found[(guardian, student)] = link_id
+
+
+def _load_memberships(
+    session: Session, snap: Snapshot, into: StoredMemberships, status: str
+) -> None:
+    """Memberships of one status in the source's groups, plain ones packed by the database."""
     conn = session.connection()
-    sql, plain = _packed_sql(snap.memberships.role_numbers())
-    snap.memberships.extend_packed(bulk.select_chunks(conn, sql, (snap.source_id,)))
+    where = f"{SOURCE_GROUPS} AND m.status = '{status}'"  # a constant: 'active' or 'removed'
+    sql, plain = _packed_sql(into.role_numbers(), where)
+    into.extend_packed(bulk.select_chunks(conn, sql, (snap.source_id,)))
     detailed = (
         "SELECT m.account_id, m.group_id, m.role, m.id, m.origin, m.begin_date, "
-        f"m.end_date, m.is_primary FROM memberships m WHERE {SOURCE_GROUPS} "
-        f"AND NOT ({plain})"
+        f"m.end_date, m.is_primary FROM memberships m WHERE {where} AND NOT ({plain})"
     )
     ms = m.Membership
     cols = (
@@ -161,11 +181,7 @@ def _memberships(session: Session, snap: Snapshot) -> None:
     )
     typed = text(detailed.replace("?", ":source")).columns(*cols)  # dates come back as dates
     for row in session.execute(typed, {"source": snap.source_id}):
-        snap.memberships.add(*row)
-    gl = m.GuardianLink
-    links = select(gl.id, gl.guardian_id, gl.student_id).where(gl.source_id == snap.source_id)
-    for link_id, guardian, student in session.execute(links):
-        snap.links[(guardian, student)] = link_id
+        into.add(*row)
 
 
 def _settings(session: Session, snap: Snapshot) -> None:

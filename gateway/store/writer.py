@@ -2,25 +2,28 @@
 
 The writer decides nothing. It resolves references (an ``int`` is a stored id,
 a ``str`` the key of a row created earlier in the same plan), writes rows in
-dependency order, and logs updates and removals with their before and after
-values. Created rows carry the run's id instead of a log entry.
+dependency order, and logs every create (its new values), update and removal
+(before and after). Nothing is deleted: removed memberships and guardian links
+are marked ``removed``, as accounts are expired and nodes and groups inactivated.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError
 from gateway.store import bulk
 from gateway.store import models as m
-from gateway.sync.changes import Plan, Ref
+from gateway.store.bulk import Row
+from gateway.sync.changes import CREATE_COLUMNS, Plan, Ref
 from mapping.records import ENTITIES
 from mapping.settings import SETTING_KEYS, SchoolSettings
 from mapping.usernames import username_key
@@ -38,16 +41,23 @@ FIELDS: dict[str, dict[str, tuple[str, str | None]]] = {
                  "email": ("email", None), "profile": ("profile_id", "profiles"),
                  "status": ("status", None), "sync_key": ("sync_key", None)},
     "memberships": {"begin": ("begin_date", None), "end": ("end_date", None),
-                    "primary": ("is_primary", None)},
+                    "primary": ("is_primary", None), "origin": ("origin", None),
+                    "status": ("status", None)},
+    "guardian_links": {"status": ("status", None)},
 }  # fmt: skip
-REMOVAL_STATUS = {"expire": "expired", "inactivate": "inactive"}
-# Rows that point at others are deleted first (placements go with their account).
+REMOVAL_STATUS = {"expire": "expired", "inactivate": "inactive", "remove": "removed"}
+# Rows that point at others go first.
 REMOVAL_ORDER = ("guardian_links", "memberships", "accounts", "groups", "nodes")
+# The columns of a change-log row, as the writer inserts them in bulk.
+LOG_COLUMNS = ("run_id", "entity", "row_id", "key", "action", "before", "after", "origin")
+_encode = json.JSONEncoder(default=str).encode  # dates as ISO strings
 # The tables each entity's creates land in, and how many created rows in a run make the
 # planner's statistics stale enough to refresh them (see ``refresh_statistics``).
 CREATED_TABLES = {"nodes": ("nodes",), "groups": ("groups",),
                   "accounts": ("accounts", "placements"), "memberships": ("memberships",),
                   "guardian_links": ("guardian_links",)}  # fmt: skip
+# Their creates are logged too: the change log grows as fast as the tables do.
+LOGGED = ("changes",)
 STALE_AFTER = 1_000
 
 
@@ -63,7 +73,7 @@ class Writer:
         self.run_id = run_id
         self.now = now
         self.ids: dict[str, dict[Any, int]] = defaultdict(dict)
-        self.log: list[dict[str, Any]] = []
+        self.log: list[tuple[Any, ...]] = []
         profiles = self.conn.execute(select(m.Profile.name, m.Profile.id))
         self.ids["profiles"] = {name: profile_id for name, profile_id in profiles}
 
@@ -85,9 +95,15 @@ class Writer:
             self.update(entity)
         for removed in REMOVAL_ORDER:
             self.remove(removed)
-        if self.log:
-            self.conn.execute(insert(TABLES["changes"]), self.log)
+        self.flush_log()
         self.refresh_statistics()
+
+    def flush_log(self) -> None:
+        """Insert the queued change-log rows, so the log's ids follow the order of the writes."""
+        table = TABLES["changes"]
+        with bulk.foreign_keys_checked_once(self.conn, table, len(self.log)):
+            bulk.insert(self.conn, table, LOG_COLUMNS, self.log)
+        self.log.clear()
 
     def refresh_statistics(self) -> None:
         """ANALYZE the PostgreSQL tables this run filled, so the next run's queries plan well.
@@ -100,8 +116,19 @@ class Writer:
         changes = self.plan.changes
         created = [entity for entity in CREATED_TABLES if changes[entity].creates]
         if sum(len(changes[entity].creates) for entity in created) >= STALE_AFTER:
-            tables = [table for entity in created for table in CREATED_TABLES[entity]]
+            tables = [table for entity in created for table in CREATED_TABLES[entity]] + [*LOGGED]
             self.conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+
+    def _log_created(
+        self, entity: str, created: Iterable[tuple[int, str, Sequence[Any]]]
+    ) -> Iterator[Row]:
+        """A change-log row per created row: (id, key, values in CREATE_COLUMNS order)."""
+        names = CREATE_COLUMNS[entity]
+        names = names[1:] if names[0] == "key" else names
+        run_id, origin = self.run_id, self.origin
+        for row_id, key, values in created:
+            after = _encode(dict(zip(names, values, strict=True)))
+            yield (run_id, entity, row_id, key, "create", None, after, origin)
 
     def _insert_keyed(
         self, entity: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
@@ -140,6 +167,8 @@ class Writer:
                 for key, name, kind, parent in ready
             ]
             self._insert_keyed("nodes", columns, rows)
+            ids = self.ids["nodes"]
+            self.log.extend(self._log_created("nodes", ((ids[r[0]], r[0], r[2:5]) for r in rows)))
         defaults = dataclasses.astuple(SchoolSettings())
         schools = [
             (self.ids["nodes"][key], *defaults) for key, _, kind, _ in creates if kind == "school"
@@ -182,6 +211,8 @@ class Writer:
                 if (kind == "course") == courses
             ]
             self._insert_keyed("groups", columns, rows)
+            ids = self.ids["groups"]
+            self.log.extend(self._log_created("groups", ((ids[r[0]], r[0], r[2:10]) for r in rows)))
 
     def create_accounts(self) -> None:
         """Insert accounts, then their placements."""
@@ -223,6 +254,11 @@ class Writer:
         table = TABLES["placements"]
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):  # one or more each
             bulk.insert(self.conn, table, ("account_id", "node_id"), placements)
+        logged = (
+            (accounts[key], key, (*row, tuple(self.resolve("nodes", n) for n in nodes)))
+            for key, *row, nodes in creates
+        )
+        self.log.extend(self._log_created("accounts", logged))
 
     def create_memberships(self) -> None:
         """Insert memberships (origin sync, or manual when a revert puts one back)."""
@@ -238,6 +274,8 @@ class Writer:
         )
         accounts, groups, run_id = self.ids["accounts"], self.ids["groups"], self.run_id
         creates = self.plan.changes["memberships"].creates
+        table = TABLES["memberships"]
+        after = self._last_id(table)
         rows = (
             (
                 account if isinstance(account, int) else accounts[account],
@@ -251,9 +289,9 @@ class Writer:
             )
             for account, group, role, begin, end, primary, origin in creates
         )
-        table = TABLES["memberships"]
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):
             bulk.insert(self.conn, table, columns, rows)
+        self._log_inserted("memberships", MEMBERSHIPS_CREATED, after, len(creates))
 
     def create_links(self) -> None:
         """Insert guardian links."""
@@ -269,8 +307,30 @@ class Writer:
         )
         columns = ("guardian_id", "student_id", "source_id", "created_run_id")
         table = TABLES["guardian_links"]
+        after = self._last_id(table)
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):
             bulk.insert(self.conn, table, columns, rows)
+        self._log_inserted("guardian_links", LINKS_CREATED, after, len(creates))
+
+    def _last_id(self, table: Table) -> int:
+        """The highest id in a table: rows inserted from here on have higher ones."""
+        return int(self.conn.scalar(select(func.max(table.c.id))) or 0)
+
+    def _log_inserted(self, entity: str, sql: str, after: int, count: int) -> None:
+        """Log the ``count`` rows this run inserted past id ``after``, read back in chunks.
+
+        Memberships and links have no sync key to find their ids by; reading them back
+        in chunks keeps a million log rows out of memory at once.
+        """
+        if not count:
+            return
+        self.flush_log()
+        logged = LOGGED_AS[entity]
+        table = TABLES["changes"]
+        with bulk.foreign_keys_checked_once(self.conn, table, count):
+            for chunk in bulk.select_chunks(self.conn, sql, (after, self.run_id)):
+                rows = self._log_created(entity, map(logged, chunk))
+                bulk.insert(self.conn, table, LOG_COLUMNS, rows)
 
     def update(self, entity: str) -> None:
         """Apply field updates, grouped so each set of fields is one executemany."""
@@ -282,8 +342,8 @@ class Writer:
             if "nodes" in values:
                 self.place(row_id, values.pop("nodes"))
             columns = {FIELDS[entity][f][0]: self._column(f, v) for f, v in values.items()}
-            if entity == "accounts" and "status" in columns:
-                columns["expired_at"] = None  # an update only ever makes an account active/locked
+            if "status" in columns:
+                columns.update(self._status_columns(entity, columns["status"]))
             if columns:
                 batches[tuple(sorted(columns))].append({"_id": row_id, **columns})
         table = TABLES[entity]
@@ -291,6 +351,16 @@ class Writer:
             stmt = update(table).where(table.c.id == bindparam("_id"))
             stmt = stmt.values({n: bindparam(n) for n in names})
             self.conn.execute(stmt, rows)
+
+    def _status_columns(self, entity: str, status: str) -> dict[str, Any]:
+        """What goes with a status an update sets: when and by which run a row was removed."""
+        if entity == "accounts":
+            return {"expired_at": None}  # an update only ever makes an account active/locked
+        if entity in ("memberships", "guardian_links"):
+            removed = status == "removed"  # a revert may take a restored row away again
+            return {"removed_at": self.now if removed else None,
+                    "removed_run_id": self.run_id if removed else None}  # fmt: skip
+        return {}
 
     def _value(self, entity: str, field: str, value: Any) -> Any:
         """A plan value as logged: references resolved to ids, profiles by name."""
@@ -314,22 +384,21 @@ class Writer:
             )
 
     def remove(self, entity: str) -> None:
-        """Expire, inactivate or delete rows, logging each with its before values."""
+        """Expire, inactivate or mark removed (never delete), logging each row's before values."""
         removals = self.plan.changes[entity].removals
         table = TABLES[entity]
-        for action in ("expire", "inactivate", "delete"):
+        for action, status in REMOVAL_STATUS.items():
             rows = [(i, k, before) for i, k, a, before in removals if a == action]
             for row_id, key, before in rows:
                 self._log(entity, row_id, key, action, before, removal_after(action))
+            values: dict[str, Any] = {"status": status}
+            if action == "expire":
+                values["expired_at"] = self.now
+            elif action == "remove":
+                values.update(removed_at=self.now, removed_run_id=self.run_id)
             ids = [row_id for row_id, _, _ in rows]
             for chunk in _chunks(ids, 500):
-                if action == "delete":
-                    self.conn.execute(delete(table).where(table.c.id.in_(chunk)))
-                else:
-                    values: dict[str, Any] = {"status": REMOVAL_STATUS[action]}
-                    if action == "expire":
-                        values["expired_at"] = self.now
-                    self.conn.execute(update(table).where(table.c.id.in_(chunk)).values(values))
+                self.conn.execute(update(table).where(table.c.id.in_(chunk)).values(values))
 
     def _log(
         self,
@@ -341,18 +410,36 @@ class Writer:
         after: dict[str, Any] | None,
     ) -> None:
         """Queue one change-log row."""
-        self.log.append(
-            {
-                "run_id": self.run_id,
-                "entity": entity,
-                "row_id": row_id,
-                "key": key,
-                "action": action,
-                "before": jsonable(before),
-                "after": jsonable(after),
-                "origin": self.origin,
-            }
-        )
+        encoded = (None if v is None else _encode(jsonable(v)) for v in (before, after))
+        self.log.append((self.run_id, entity, row_id, key, action, *encoded, self.origin))
+
+
+MEMBERSHIPS_CREATED = (
+    "SELECT id, account_id, group_id, role, begin_date, end_date, is_primary, origin "
+    "FROM memberships WHERE id > ? AND created_run_id = ?"
+)
+LINKS_CREATED = (
+    "SELECT id, guardian_id, student_id FROM guardian_links WHERE id > ? AND created_run_id = ?"
+)
+
+
+def _membership_logged(row: Row) -> tuple[int, str, Row]:
+    """A created membership as the change log names it: id, account/group/role, values."""
+    row_id, account, group, role, begin, end, primary, origin = row
+    primary = None if primary is None else bool(primary)  # SQLite hands back 0 or 1
+    return row_id, f"{account}/{group}/{role}", (account, group, role, begin, end, primary, origin)
+
+
+def _link_logged(row: Row) -> tuple[int, str, Row]:
+    """A created guardian link as the change log names it: id, guardian>student, values."""
+    row_id, guardian, student = row
+    return row_id, f"{guardian}>{student}", (guardian, student)
+
+
+LOGGED_AS: dict[str, Callable[[Row], tuple[int, str, Row]]] = {
+    "memberships": _membership_logged,
+    "guardian_links": _link_logged,
+}
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
@@ -374,9 +461,9 @@ def jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def removal_after(action: str) -> dict[str, Any] | None:
-    """What a removal leaves of a row: its new status, or nothing when it is deleted."""
-    return {"status": REMOVAL_STATUS[action]} if action in REMOVAL_STATUS else None
+def removal_after(action: str) -> dict[str, Any]:
+    """What a removal leaves of a row: its new status."""
+    return {"status": REMOVAL_STATUS[action]}
 
 
 def bump_revision(conn: Connection, seen: int) -> int:

@@ -242,7 +242,7 @@ class _Planner:
     def remove(self, position: int, key: tuple[Ref, Ref, str]) -> None:
         """Plan a stored membership's removal, keeping the row for a revert."""
         stored = self.stored.at(position)
-        self.changes.removals.append((stored.id, label(key), "delete", before(key, stored)))
+        self.changes.removals.append((stored.id, label(key), "remove", before(key, stored)))
 
     def fail(self, key: MembershipKey, entry: int | Membership, code: str, message: str) -> None:
         """Skip a membership with an error naming where the feed sent it."""
@@ -274,6 +274,7 @@ def before(key: tuple[Ref, Ref, str], stored: StoredMembership) -> dict[str, obj
         "begin_date": stored.begin,
         "end_date": stored.end,
         "is_primary": stored.primary,
+        "status": "active",
     }
 
 
@@ -288,7 +289,35 @@ def plan_memberships(ctx: Context) -> None:
     for group, count in planner.in_deleted.items():
         message = f"{count} memberships of {group!r} skipped: the feed deletes the group"
         ctx.issue("info", "group_deleted", "memberships", group, message, file=file)
+    _bring_back(ctx)
     _remove_stale(ctx, planner)
+
+
+def _bring_back(ctx: Context) -> None:
+    """A planned membership that was removed before makes its old row active again.
+
+    Done once over the creates, after the feed's million rows, so the common path
+    pays nothing; a store where nothing was ever removed skips it altogether.
+    """
+    removed, changes = ctx.snapshot.removed_memberships, ctx.plan.changes["memberships"]
+    if not len(removed):
+        return
+    creates = []
+    for row in changes.creates:
+        account, group, role, begin, end, primary, origin = row
+        position = None
+        if isinstance(account, int) and isinstance(group, int):
+            position = removed.find(account, group, role)
+        if position is None:
+            creates.append(row)
+            continue
+        stored = removed.at(position)
+        was = {"status": "removed", "begin": stored.begin, "end": stored.end,
+               "primary": stored.primary, "origin": stored.origin}  # fmt: skip
+        now = {"status": "active", "begin": begin, "end": end, "primary": primary, "origin": origin}
+        diff = {f: (was[f], v) for f, v in now.items() if was[f] != v}
+        changes.updates.append((stored.id, label((account, group, role)), diff))
+    changes.creates = creates
 
 
 def _remove_stale(ctx: Context, planner: _Planner) -> None:

@@ -1,0 +1,35 @@
+"""removed memberships and guardian links stay as rows, marked removed
+
+Revision ID: history
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "history"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+TABLES = ("memberships", "guardian_links")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(
+                sa.Column("status", sa.String(length=20), server_default="active", nullable=False)
+            )
+            batch.add_column(sa.Column("removed_at", sa.DateTime(), nullable=True))
+            batch.add_column(sa.Column("removed_run_id", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("removed_run_id")
+            batch.drop_column("removed_at")
+            batch.drop_column("status")
