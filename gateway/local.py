@@ -61,7 +61,11 @@ def school_ids(session: Session, account_id: int) -> set[int]:
     parents = dict(session.execute(select(m.Node.id, m.Node.parent_id)).all())
     kinds = dict(session.execute(select(m.Node.id, m.Node.kind)).all())
     nodes = set(
-        session.scalars(select(m.Placement.node_id).where(m.Placement.account_id == account_id))
+        session.scalars(
+            select(m.Placement.node_id).where(
+                m.Placement.account_id == account_id, m.Placement.status == "active"
+            )
+        )
     )
     groups = (
         select(m.Group.school_id)

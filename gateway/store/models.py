@@ -157,13 +157,17 @@ class Account(Base):
 
 
 class Placement(Base):
-    """An account's place in the hierarchy (the nodes it belongs to)."""
+    """An account's place in the hierarchy (the nodes it belongs to); a place it left stays,
+    marked removed."""
 
     __tablename__ = "placements"
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    removed_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Membership(Base):

@@ -42,7 +42,8 @@ def _deepest(paths: set[str]) -> list[str]:
 def account_nodes(session: Session, paths: dict[int, str]) -> dict[int, list[str]]:
     """The hierarchy paths each account belongs to: placements and class groups."""
     found: dict[int, set[str]] = defaultdict(set)
-    for account_id, node_id in session.execute(select(m.Placement.account_id, m.Placement.node_id)):
+    placed = select(m.Placement.account_id, m.Placement.node_id)
+    for account_id, node_id in session.execute(placed.where(m.Placement.status == "active")):
         found[account_id].add(paths[node_id])
     classes = (
         select(m.Membership.account_id, m.Group.node_id)

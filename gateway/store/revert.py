@@ -81,7 +81,8 @@ def _created(
                 if row[column] is not None:
                     needs[(entity, row["id"])].append((target, row[column]))
     placed = select(m.Placement.account_id, m.Placement.node_id).join(m.Account)
-    for account_id, node_id in session.execute(placed.where(m.Account.created_run_id == run_id)):
+    placed = placed.where(m.Account.created_run_id == run_id, m.Placement.status == "active")
+    for account_id, node_id in session.execute(placed):
         needs[("accounts", account_id)].append(("nodes", node_id))
     return created, needs
 
@@ -132,6 +133,7 @@ def _blocked(
             m.Placement.node_id.in_(ids["nodes"]),
             m.Account.created_run_id.is_distinct_from(run_id),
             m.Account.status != "expired",
+            m.Placement.status == "active",
         )
     )
     for node_id in session.scalars(placed):

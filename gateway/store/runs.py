@@ -182,8 +182,8 @@ def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def changes(session: Session, run_id: int) -> list[dict[str, Any]]:
-    """A run's change log (each update and removal with its fields before and after), or,
-    for a preview or a held run, everything it would create, update and remove."""
+    """A run's change log (each create with its values, each update and removal with its
+    fields before and after), or, for a preview or a held run, what it would write."""
     run = get(session, run_id)
     if run.state in ("previewed", "held") and run.plan is not None:
         origin = "revert" if run.kind == "revert" else "sync"

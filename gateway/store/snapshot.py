@@ -99,7 +99,7 @@ def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -
     placed: dict[int, set[int]] = defaultdict(set)
     sql = (
         "SELECT p.account_id, p.node_id FROM placements p JOIN accounts a ON a.id = p.account_id "
-        "WHERE a.source_id = ?"
+        "WHERE a.source_id = ? AND p.status = 'active'"
     )
     for account_id, node_id in bulk.select_rows(conn, sql, (snap.source_id,)):
         placed[account_id].add(node_id)

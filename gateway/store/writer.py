@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError
@@ -356,7 +356,7 @@ class Writer:
         """What goes with a status an update sets: when and by which run a row was removed."""
         if entity == "accounts":
             return {"expired_at": None}  # an update only ever makes an account active/locked
-        if entity in ("memberships", "guardian_links"):
+        if entity in ("memberships", "guardian_links", "placements"):
             removed = status == "removed"  # a revert may take a restored row away again
             return {"removed_at": self.now if removed else None,
                     "removed_run_id": self.run_id if removed else None}  # fmt: skip
@@ -374,14 +374,21 @@ class Writer:
         return self.ids["profiles"][value] if field == "profile" else value
 
     def place(self, account_id: int, nodes: Sequence[int]) -> None:
-        """Replace an account's placements."""
-        placements = TABLES["placements"]
-        self.conn.execute(delete(placements).where(placements.c.account_id == account_id))
-        if nodes:
-            self.conn.execute(
-                insert(TABLES["placements"]),
-                [{"account_id": account_id, "node_id": n} for n in nodes],
-            )
+        """Move an account to these nodes: places it left are marked removed, not deleted,
+        and a place it comes back to is active again."""
+        table = TABLES["placements"]
+        query = select(table.c.node_id, table.c.status).where(table.c.account_id == account_id)
+        stored: dict[int, str] = {node: status for node, status in self.conn.execute(query)}
+        left = [n for n, status in stored.items() if status == "active" and n not in nodes]
+        back = [n for n in nodes if n in stored and stored[n] != "active"]
+        for moved, status in ((left, "removed"), (back, "active")):
+            if moved:
+                values = {"status": status, **self._status_columns("placements", status)}
+                where = (table.c.account_id == account_id, table.c.node_id.in_(moved))
+                self.conn.execute(update(table).where(*where).values(values))
+        new = [{"account_id": account_id, "node_id": n} for n in nodes if n not in stored]
+        if new:
+            self.conn.execute(insert(table), new)
 
     def remove(self, entity: str) -> None:
         """Expire, inactivate or mark removed (never delete), logging each row's before values."""

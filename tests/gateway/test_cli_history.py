@@ -277,7 +277,8 @@ def test_reverting_an_initial_import_expires_and_inactivates_instead_of_deleting
 def test_no_step_ever_lowers_the_row_count_of_any_table(
     feeds: Feeds, cli: Cli, database_url: str
 ) -> None:
-    world = nordby(10)
+    world = nordby(10).changed("P5", orgs="S1,S2")  # at two schools
+    world.schools["S2"] = "Sørby skole"
     seen = [row_counts(database_url)]
 
     def step(code: int) -> None:
@@ -293,6 +294,10 @@ def test_no_step_ever_lowers_the_row_count_of_any_table(
     changed.users.append(User("P99", "Nils", "Nilsen"))
     changed.enrollments += [("P99", "8A", "student"), ("P99", "MAT8", "student")]
     step(0 if feeds.run(changed)["state"] == "applied" else 1)
+    moved = feeds.run(changed.changed("P5", orgs="S1"))  # P5 leaves Sørby skole
+    assert moved["counts"]["accounts"]["updated"] == 1
+    assert [n for n in by_key(cli, "accounts")["P5"]["nodes"] if "Sørby" in n] == []
+    step(0)
     held = feeds.run(world.without("P1", "P2", "P3", "P4"))
     assert held["state"] == "held"
     step(3)
@@ -302,5 +307,6 @@ def test_no_step_ever_lowers_the_row_count_of_any_table(
     step(cli("member", "remove", "MAT8", "PeOd").code)
     step(cli("revert", str(first["run"])).code)
     step(cli("member", "add", "MAT8", "PeOd", "--role", "student").code)
+    assert seen[3]["placements"] == seen[2]["placements"]  # Sørby's place is kept, marked
     assert seen[-1]["changes"] > seen[1]["changes"]
     assert set(seen[-1]) == {t.name for t in m.Base.metadata.sorted_tables}

@@ -1,4 +1,4 @@
-"""removed memberships and guardian links stay as rows, marked removed
+"""removed memberships, guardian links and placements stay as rows, marked removed
 
 Revision ID: history
 Revises: 0001
@@ -14,7 +14,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-TABLES = ("memberships", "guardian_links")
+TABLES = ("memberships", "guardian_links", "placements")
 
 
 def upgrade() -> None:
