@@ -840,7 +840,7 @@ def test_a_student_dropped_from_a_bulk_package_expires_and_comes_back(
 
     back = imported(cli, world.write(tmp_path / "third"))
     assert counts(back)["accounts"] == {"updated": 1, "unchanged": 12}
-    assert counts(back)["memberships"] == {"created": 2, "unchanged": 20}
+    assert counts(back)["memberships"] == {"updated": 2, "unchanged": 20}  # active again
     assert about(back, "restored") == [
         ("P3", "back in the feed: the expired account is active again")
     ]
