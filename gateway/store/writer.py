@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError
@@ -51,6 +51,19 @@ REMOVAL_ORDER = ("guardian_links", "memberships", "accounts", "groups", "nodes")
 # The columns of a change-log row, as the writer inserts them in bulk.
 LOG_COLUMNS = ("run_id", "entity", "row_id", "key", "action", "before", "after", "origin")
 _encode = json.JSONEncoder(default=str).encode  # dates as ISO strings
+# Rows without a sync key, logged by the database: the key SQL, then (field, column) pairs.
+LOGGED_IN_SQL = {
+    "memberships": (
+        "CAST(account_id AS TEXT) || '/' || CAST(group_id AS TEXT) || '/' || role",
+        (("account", "account_id"), ("group", "group_id"), ("role", "role"),
+         ("begin", "begin_date"), ("end", "end_date"), ("primary", "is_primary"),
+         ("origin", "origin")),
+    ),
+    "guardian_links": (
+        "CAST(guardian_id AS TEXT) || '>' || CAST(student_id AS TEXT)",
+        (("guardian", "guardian_id"), ("student", "student_id")),
+    ),
+}  # fmt: skip
 # The tables each entity's creates land in, and how many created rows in a run make the
 # planner's statistics stale enough to refresh them (see ``refresh_statistics``).
 CREATED_TABLES = {"nodes": ("nodes",), "groups": ("groups",),
@@ -291,7 +304,7 @@ class Writer:
         )
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):
             bulk.insert(self.conn, table, columns, rows)
-        self._log_inserted("memberships", MEMBERSHIPS_CREATED, after, len(creates))
+        self._log_inserted("memberships", after, len(creates))
 
     def create_links(self) -> None:
         """Insert guardian links."""
@@ -310,27 +323,32 @@ class Writer:
         after = self._last_id(table)
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):
             bulk.insert(self.conn, table, columns, rows)
-        self._log_inserted("guardian_links", LINKS_CREATED, after, len(creates))
+        self._log_inserted("guardian_links", after, len(creates))
 
     def _last_id(self, table: Table) -> int:
         """The highest id in a table: rows inserted from here on have higher ones."""
         return int(self.conn.scalar(select(func.max(table.c.id))) or 0)
 
-    def _log_inserted(self, entity: str, sql: str, after: int, count: int) -> None:
-        """Log the ``count`` rows this run inserted past id ``after``, read back in chunks.
-
-        Memberships and links have no sync key to find their ids by; reading them back
-        in chunks keeps a million log rows out of memory at once.
-        """
+    def _log_inserted(self, entity: str, after: int, count: int) -> None:
+        """Log the ``count`` rows of a table without sync keys that this run inserted past id
+        ``after``: the database writes the log rows from the rows themselves, so a million
+        of them never pass through Python."""
         if not count:
             return
-        self.flush_log()
-        logged = LOGGED_AS[entity]
-        table = TABLES["changes"]
-        with bulk.foreign_keys_checked_once(self.conn, table, count):
-            for chunk in bulk.select_chunks(self.conn, sql, (after, self.run_id)):
-                rows = self._log_created(entity, map(logged, chunk))
-                bulk.insert(self.conn, table, LOG_COLUMNS, rows)
+        self.flush_log()  # the log's ids follow the order of the writes
+        key, fields = LOGGED_IN_SQL[entity]
+        postgres = self.conn.dialect.name == "postgresql"
+        values = ", ".join(f"'{name}', {_json_value(column, postgres)}" for name, column in fields)
+        after_json = f"{'json_build_object' if postgres else 'json_object'}({values})"
+        sql = (
+            f"INSERT INTO changes ({', '.join(LOG_COLUMNS)}) "
+            f"SELECT CAST(:run AS INTEGER), '{entity}', id, {key}, 'create', NULL, {after_json}, "
+            f":origin FROM {entity} WHERE id > :after AND created_run_id = :run ORDER BY id"
+        )
+        with bulk.foreign_keys_checked_once(self.conn, TABLES["changes"], count):
+            self.conn.execute(
+                text(sql), {"run": self.run_id, "origin": self.origin, "after": after}
+            )
 
     def update(self, entity: str) -> None:
         """Apply field updates, grouped so each set of fields is one executemany."""
@@ -421,32 +439,11 @@ class Writer:
         self.log.append((self.run_id, entity, row_id, key, action, *encoded, self.origin))
 
 
-MEMBERSHIPS_CREATED = (
-    "SELECT id, account_id, group_id, role, begin_date, end_date, is_primary, origin "
-    "FROM memberships WHERE id > ? AND created_run_id = ?"
-)
-LINKS_CREATED = (
-    "SELECT id, guardian_id, student_id FROM guardian_links WHERE id > ? AND created_run_id = ?"
-)
-
-
-def _membership_logged(row: Row) -> tuple[int, str, Row]:
-    """A created membership as the change log names it: id, account/group/role, values."""
-    row_id, account, group, role, begin, end, primary, origin = row
-    primary = None if primary is None else bool(primary)  # SQLite hands back 0 or 1
-    return row_id, f"{account}/{group}/{role}", (account, group, role, begin, end, primary, origin)
-
-
-def _link_logged(row: Row) -> tuple[int, str, Row]:
-    """A created guardian link as the change log names it: id, guardian>student, values."""
-    row_id, guardian, student = row
-    return row_id, f"{guardian}>{student}", (guardian, student)
-
-
-LOGGED_AS: dict[str, Callable[[Row], tuple[int, str, Row]]] = {
-    "memberships": _membership_logged,
-    "guardian_links": _link_logged,
-}
+def _json_value(column: str, postgres: bool) -> str:
+    """A column as a JSON value in SQL: SQLite keeps booleans as 0 and 1."""
+    if column != "is_primary" or postgres:
+        return column
+    return "CASE WHEN is_primary THEN json('true') WHEN NOT is_primary THEN json('false') END"
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
