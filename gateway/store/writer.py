@@ -3,27 +3,26 @@
 The writer decides nothing. It resolves references (an ``int`` is a stored id,
 a ``str`` the key of a row created earlier in the same plan), writes rows in
 dependency order, and logs every create (its new values), update and removal
-(before and after). Nothing is deleted: removed memberships and guardian links
-are marked ``removed``, as accounts are expired and nodes and groups inactivated.
+(before and after). Nothing is deleted: removed memberships, guardian links and
+placements are marked ``removed``, as accounts are expired and nodes and groups
+inactivated.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError
-from gateway.store import bulk
+from gateway.store import bulk, changelog
 from gateway.store import models as m
-from gateway.store.bulk import Row
-from gateway.sync.changes import CREATE_COLUMNS, Plan, Ref
+from gateway.sync.changes import Plan, Ref
 from mapping.records import ENTITIES
 from mapping.settings import SETTING_KEYS, SchoolSettings
 from mapping.usernames import username_key
@@ -48,29 +47,11 @@ FIELDS: dict[str, dict[str, tuple[str, str | None]]] = {
 REMOVAL_STATUS = {"expire": "expired", "inactivate": "inactive", "remove": "removed"}
 # Rows that point at others go first.
 REMOVAL_ORDER = ("guardian_links", "memberships", "accounts", "groups", "nodes")
-# The columns of a change-log row, as the writer inserts them in bulk.
-LOG_COLUMNS = ("run_id", "entity", "row_id", "key", "action", "before", "after", "origin")
-_encode = json.JSONEncoder(default=str).encode  # dates as ISO strings
-# Rows without a sync key, logged by the database: the key SQL, then (field, column) pairs.
-LOGGED_IN_SQL = {
-    "memberships": (
-        "CAST(account_id AS TEXT) || '/' || CAST(group_id AS TEXT) || '/' || role",
-        (("account", "account_id"), ("group", "group_id"), ("role", "role"),
-         ("begin", "begin_date"), ("end", "end_date"), ("primary", "is_primary"),
-         ("origin", "origin")),
-    ),
-    "guardian_links": (
-        "CAST(guardian_id AS TEXT) || '>' || CAST(student_id AS TEXT)",
-        (("guardian", "guardian_id"), ("student", "student_id")),
-    ),
-}  # fmt: skip
 # The tables each entity's creates land in, and how many created rows in a run make the
 # planner's statistics stale enough to refresh them (see ``refresh_statistics``).
 CREATED_TABLES = {"nodes": ("nodes",), "groups": ("groups",),
                   "accounts": ("accounts", "placements"), "memberships": ("memberships",),
                   "guardian_links": ("guardian_links",)}  # fmt: skip
-# Their creates are logged too: the change log grows as fast as the tables do.
-LOGGED = ("changes",)
 STALE_AFTER = 1_000
 
 
@@ -113,9 +94,7 @@ class Writer:
 
     def flush_log(self) -> None:
         """Insert the queued change-log rows, so the log's ids follow the order of the writes."""
-        table = TABLES["changes"]
-        with bulk.foreign_keys_checked_once(self.conn, table, len(self.log)):
-            bulk.insert(self.conn, table, LOG_COLUMNS, self.log)
+        changelog.insert(self.conn, self.log)
         self.log.clear()
 
     def refresh_statistics(self) -> None:
@@ -129,19 +108,9 @@ class Writer:
         changes = self.plan.changes
         created = [entity for entity in CREATED_TABLES if changes[entity].creates]
         if sum(len(changes[entity].creates) for entity in created) >= STALE_AFTER:
-            tables = [table for entity in created for table in CREATED_TABLES[entity]] + [*LOGGED]
+            tables = [table for entity in created for table in CREATED_TABLES[entity]]
+            tables.append("changes")  # creates are logged: the log grows as fast as they do
             self.conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
-
-    def _log_created(
-        self, entity: str, created: Iterable[tuple[int, str, Sequence[Any]]]
-    ) -> Iterator[Row]:
-        """A change-log row per created row: (id, key, values in CREATE_COLUMNS order)."""
-        names = CREATE_COLUMNS[entity]
-        names = names[1:] if names[0] == "key" else names
-        run_id, origin = self.run_id, self.origin
-        for row_id, key, values in created:
-            after = _encode(dict(zip(names, values, strict=True)))
-            yield (run_id, entity, row_id, key, "create", None, after, origin)
 
     def _insert_keyed(
         self, entity: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
@@ -181,7 +150,7 @@ class Writer:
             ]
             self._insert_keyed("nodes", columns, rows)
             ids = self.ids["nodes"]
-            self.log.extend(self._log_created("nodes", ((ids[r[0]], r[0], r[2:5]) for r in rows)))
+            self._log_created("nodes", ((ids[r[0]], r[0], r[2:5]) for r in rows))
         defaults = dataclasses.astuple(SchoolSettings())
         schools = [
             (self.ids["nodes"][key], *defaults) for key, _, kind, _ in creates if kind == "school"
@@ -225,7 +194,7 @@ class Writer:
             ]
             self._insert_keyed("groups", columns, rows)
             ids = self.ids["groups"]
-            self.log.extend(self._log_created("groups", ((ids[r[0]], r[0], r[2:10]) for r in rows)))
+            self._log_created("groups", ((ids[r[0]], r[0], r[2:10]) for r in rows))
 
     def create_accounts(self) -> None:
         """Insert accounts, then their placements."""
@@ -271,7 +240,7 @@ class Writer:
             (accounts[key], key, (*row, tuple(self.resolve("nodes", n) for n in nodes)))
             for key, *row, nodes in creates
         )
-        self.log.extend(self._log_created("accounts", logged))
+        self._log_created("accounts", logged)
 
     def create_memberships(self) -> None:
         """Insert memberships (origin sync, or manual when a revert puts one back)."""
@@ -330,25 +299,14 @@ class Writer:
         return int(self.conn.scalar(select(func.max(table.c.id))) or 0)
 
     def _log_inserted(self, entity: str, after: int, count: int) -> None:
-        """Log the ``count`` rows of a table without sync keys that this run inserted past id
-        ``after``: the database writes the log rows from the rows themselves, so a million
-        of them never pass through Python."""
-        if not count:
-            return
-        self.flush_log()  # the log's ids follow the order of the writes
-        key, fields = LOGGED_IN_SQL[entity]
-        postgres = self.conn.dialect.name == "postgresql"
-        values = ", ".join(f"'{name}', {_json_value(column, postgres)}" for name, column in fields)
-        after_json = f"{'json_build_object' if postgres else 'json_object'}({values})"
-        sql = (
-            f"INSERT INTO changes ({', '.join(LOG_COLUMNS)}) "
-            f"SELECT CAST(:run AS INTEGER), '{entity}', id, {key}, 'create', NULL, {after_json}, "
-            f":origin FROM {entity} WHERE id > :after AND created_run_id = :run ORDER BY id"
-        )
-        with bulk.foreign_keys_checked_once(self.conn, TABLES["changes"], count):
-            self.conn.execute(
-                text(sql), {"run": self.run_id, "origin": self.origin, "after": after}
-            )
+        """Log the rows of a table without sync keys this run inserted past id ``after``."""
+        if count:
+            self.flush_log()  # the log's ids follow the order of the writes
+            changelog.insert_created(self.conn, entity, self.run_id, self.origin, after, count)
+
+    def _log_created(self, entity: str, rows: Iterable[tuple[int, str, Sequence[Any]]]) -> None:
+        """Queue a log row per created row: (id, key, values in CREATE_COLUMNS order)."""
+        self.log.extend(changelog.created(entity, self.run_id, self.origin, rows))
 
     def update(self, entity: str) -> None:
         """Apply field updates, grouped so each set of fields is one executemany."""
@@ -435,15 +393,8 @@ class Writer:
         after: dict[str, Any] | None,
     ) -> None:
         """Queue one change-log row."""
-        encoded = (None if v is None else _encode(jsonable(v)) for v in (before, after))
+        encoded = (None if v is None else changelog.encode(jsonable(v)) for v in (before, after))
         self.log.append((self.run_id, entity, row_id, key, action, *encoded, self.origin))
-
-
-def _json_value(column: str, postgres: bool) -> str:
-    """A column as a JSON value in SQL: SQLite keeps booleans as 0 and 1."""
-    if column != "is_primary" or postgres:
-        return column
-    return "CASE WHEN is_primary THEN json('true') WHEN NOT is_primary THEN json('false') END"
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:

@@ -48,9 +48,9 @@ class RevertInputs:
     source_id: int | None
     revision: int
     changes: list[Logged]
-    later: dict[tuple[str, int], set[str]]
+    later: dict[Row, set[str]]
     created: dict[str, list[Created]]
-    blocked: dict[tuple[str, int], str]
+    blocked: dict[Row, str]
     existing: dict[str, set[int]]
     needs: dict[Row, list[Row]] = field(default_factory=dict)  # created row → rows it points at
     memberships: set[tuple[int, int, str]] = field(default_factory=set)
@@ -102,7 +102,8 @@ class _Reverter:
             self.plan.changes[change.entity].updates.append((change.row_id, change.key, diff))
 
     def reactivate(self, change: Logged) -> None:
-        """Make an expired account or inactive node or group active again."""
+        """Make an expired account, an inactive node or group, a removed membership or link
+        active again."""
         later = self.inputs.later.get((change.entity, change.row_id), set())
         if not self.exists(change) or "status" in later or WHOLE_ROW in later:
             return self.conflict(
@@ -148,8 +149,9 @@ class _Reverter:
                 )
             self.plan.changes["guardian_links"].creates.append(pair)
 
-    def later_with_what_needs_it(self, change: Logged) -> None:
-        """A logged create: rows the run created are taken back once the log is done."""
+    def note_create(self, change: Logged) -> None:
+        """A logged create: what the run created is taken back after the log, all at once,
+        so that what a kept row needs is known first."""
 
     def take_back(self, entity: str, created: Created, kept: dict[Row, str]) -> None:
         """Take back a row the run created, unless something still needs it."""
@@ -188,7 +190,7 @@ def plan_revert(inputs: RevertInputs) -> Plan:
         "inactivate": reverter.reactivate,
         "remove": reverter.reactivate,
         "delete": reverter.put_back,  # logged before removed rows were kept
-        "create": reverter.later_with_what_needs_it,
+        "create": reverter.note_create,
     }
     for change in reversed(inputs.changes):
         actions[change.action](change)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from gateway.config import Config
 from gateway.feeds import Feed
+from gateway.local import remove_member
 from gateway.store.db import make_engine, make_sessions
+from gateway.store.models import Membership
 from gateway.sync.run import run
 from gateway.web.app import create_app
 
@@ -60,3 +64,25 @@ async def test_a_previews_changes(aiohttp_client, database_url: str, tmp_path: P
     assert {c["entity"] for c in planned} == {"accounts", "nodes", "groups", "memberships"}
     assert all(c["planned"] for c in planned)
     assert (await client.get("/api/runs/999/changes")).status == 404
+
+
+async def test_removed_memberships_are_not_listed(
+    aiohttp_client, database_url: str, tmp_path: Path
+) -> None:
+    config = Config(database_url=database_url)
+    path = tmp_path / "elever.csv"
+    path.write_text(FEED, encoding="utf-8")
+    engine = make_engine(database_url)
+    sessions = make_sessions(engine)
+    run(sessions, config, Feed(path, "csv", "", {"school": "Nordby skole", "role": "elev"}))
+    with sessions.begin() as session:
+        assert remove_member(session, "8A", "AsOd", None) == 1  # the row stays, marked removed
+        rows = session.scalar(select(func.count()).select_from(Membership))
+    engine.dispose()
+    client = await aiohttp_client(create_app(config))
+
+    assert rows == 2
+    members = await (await client.get("/api/memberships")).json()
+    assert [(m["username"], m["group_name"]) for m in members] == [("OlDa", "8A")]
+    groups = await (await client.get("/api/groups")).json()
+    assert [(g["name"], g["members"]) for g in groups] == [("8A", 1)]
