@@ -24,6 +24,8 @@ from mapping.settings import SETTING_KEYS, SchoolSettings, apply_changes
 
 EDITABLE = ("email", "given_name", "family_name")
 REMOVED = {"status": "removed"}
+# A removed membership added back by hand starts afresh: no dates, not primary, not removed.
+ADDED_BACK = dict.fromkeys(("begin_date", "end_date", "is_primary", "removed_at", "removed_run_id"))
 
 
 def now() -> datetime:
@@ -178,7 +180,7 @@ def add_member(session: Session, group_name: str, username: str, role: str | Non
     else:
         before, row_id = _as_logged(stored), stored.id
         row = {**row, "status": "active"}
-        back = {**row, "removed_at": None, "removed_run_id": None}
+        back = {**row, **ADDED_BACK}
         session.execute(update(m.Membership).where(m.Membership.id == row_id).values(back))
     key = f"{account.username}@{group.sync_key}"
     log(session, "memberships", row_id, key, "add", before, row, "manual")
