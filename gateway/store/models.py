@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -272,4 +273,7 @@ class Change(Base):
 
 
 Index("ix_changes_entity_row", Change.entity, Change.row_id)
+# Removed memberships, by group: a run looks up those that may come back in a few groups.
+REMOVED = text("status = 'removed'")
+Index("ix_memberships_removed", Membership.group_id, sqlite_where=REMOVED, postgresql_where=REMOVED)
 Index("ix_accounts_created_run", Account.created_run_id)

@@ -7,6 +7,8 @@ active ones, and brings a removed one back rather than adding the same row twice
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
@@ -126,9 +128,9 @@ def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -
         )
 
 
-# The source's memberships; the unary + keeps SQLite scanning the table rather than
+# The source's active memberships; the unary + keeps SQLite scanning the table rather than
 # making a million index lookups by group.
-SOURCE_GROUPS = "+m.group_id IN (SELECT id FROM groups WHERE source_id = ?)"
+SOURCE_GROUPS = "m.status = 'active' AND +m.group_id IN (SELECT id FROM groups WHERE source_id = ?)"
 PLAIN = "m.origin = 'sync' AND m.begin_date IS NULL AND m.end_date IS NULL AND m.is_primary IS NULL"
 
 
@@ -142,11 +144,20 @@ def _packed_sql(roles: dict[str, int], where: str) -> tuple[str, str]:
     return f"SELECT {key}, m.id FROM memberships m WHERE {where} AND {plain}", plain
 
 
-def _memberships(session: Session, snap: Snapshot) -> None:
-    """Active and removed memberships in the source's groups, and the source's links."""
-    _load_memberships(session, snap, snap.memberships, "active")
+def _memberships(session: Session, snap: Snapshot, named: Collection[str] | None) -> None:
+    """Memberships in the source's groups, removed ones in the groups ``named`` (None: all),
+    and the source's links.
+
+    Removed rows pile up over the years (a new school year removes most of them); only
+    those in groups the feed names can come back, so only those are loaded.
+    """
+    _load_memberships(session, snap, snap.memberships, SOURCE_GROUPS, (snap.source_id,))
     snap.removed_memberships = StoredMemberships(snap.memberships.role_numbers())
-    _load_memberships(session, snap, snap.removed_memberships, "removed")
+    keys = snap.groups.keys() if named is None else named
+    ids = sorted(snap.groups[key].id for key in keys if key in snap.groups)
+    for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000)):
+        where = f"m.status = 'removed' AND m.group_id IN ({', '.join(map(str, chunk))})"
+        _load_memberships(session, snap, snap.removed_memberships, where, ())
     gl = m.GuardianLink
     links = select(gl.id, gl.guardian_id, gl.student_id, gl.status)
     for link_id, guardian, student, status in session.execute(
@@ -157,13 +168,12 @@ def _memberships(session: Session, snap: Snapshot) -> None:
 
 
 def _load_memberships(
-    session: Session, snap: Snapshot, into: StoredMemberships, status: str
+    session: Session, snap: Snapshot, into: StoredMemberships, where: str, params: tuple[Any, ...]
 ) -> None:
-    """Memberships of one status in the source's groups, plain ones packed by the database."""
+    """Memberships matching ``where``, plain ones packed by the database."""
     conn = session.connection()
-    where = f"{SOURCE_GROUPS} AND m.status = '{status}'"  # a constant: 'active' or 'removed'
     sql, plain = _packed_sql(into.role_numbers(), where)
-    into.extend_packed(bulk.select_chunks(conn, sql, (snap.source_id,)))
+    into.extend_packed(bulk.select_chunks(conn, sql, params))
     detailed = (
         "SELECT m.account_id, m.group_id, m.role, m.id, m.origin, m.begin_date, "
         f"m.end_date, m.is_primary FROM memberships m WHERE {where} AND NOT ({plain})"
@@ -180,7 +190,7 @@ def _load_memberships(
         ms.is_primary,
     )
     typed = text(detailed.replace("?", ":source")).columns(*cols)  # dates come back as dates
-    for row in session.execute(typed, {"source": snap.source_id}):
+    for row in session.execute(typed, {"source": params[0]} if params else {}):
         into.add(*row)
 
 
@@ -191,8 +201,11 @@ def _settings(session: Session, snap: Snapshot) -> None:
         snap.settings[node_id] = SchoolSettings(*values)
 
 
-def load(session: Session, source_id: int | None, source: str) -> Snapshot:
-    """Load everything a run for this source plans against."""
+def load(
+    session: Session, source_id: int | None, source: str, named: Collection[str] | None = None
+) -> Snapshot:
+    """Load everything a run for this source plans against (``named``: the groups the feed's
+    memberships name, whose removed memberships may come back; None for all)."""
     profiles, matcher = load_matcher(session, source)
     snap = Snapshot(source_id, revision(session), matcher, profiles)
     hierarchy_roles = sorted({p.hierarchy_role for p in profiles.values()})
@@ -201,6 +214,6 @@ def load(session: Session, source_id: int | None, source: str) -> Snapshot:
     _nodes(session, snap)
     _groups(session, snap)
     _accounts(session, snap, names)
-    _memberships(session, snap)
+    _memberships(session, snap, named)
     _settings(session, snap)
     return snap

@@ -83,7 +83,7 @@ def _plan_and_apply(
     dry_run: bool,
 ) -> Report:
     """Plan against a fresh snapshot, then preview, hold or apply, all in one transaction."""
-    snap = snapshot.load(session, source_id, feed.source_name)
+    snap = snapshot.load(session, source_id, feed.source_name, desired.memberships.groups())
     the_plan = plan(desired, snap, policy)
     if the_plan.removes_anything:
         the_plan.held = safety.check(the_plan, snap, policy.removal_threshold)

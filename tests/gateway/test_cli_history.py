@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from gateway.store import models as m
-from gateway.store import writer
+from gateway.store import snapshot, writer
 from tests.support.cli import Cli
 from tests.support.packages import User, World, nordby
 
@@ -310,3 +311,19 @@ def test_no_step_ever_lowers_the_row_count_of_any_table(
     assert seen[3]["placements"] == seen[2]["placements"]  # Sørby's place is kept, marked
     assert seen[-1]["changes"] > seen[1]["changes"]
     assert set(seen[-1]) == {t.name for t in m.Base.metadata.sorted_tables}
+
+
+def test_a_run_loads_only_the_removed_memberships_that_may_come_back(
+    feeds: Feeds, cli: Cli, database_url: str
+) -> None:
+    world = nordby(10)
+    first = feeds.run(world)
+    held = feeds.run(world.without("P1", "P2", "P3", "P4"))
+    cli("approve", str(held["run"]))
+    with opened(database_url) as engine, Session(engine) as session:
+        source = session.scalar(select(m.ImportRun.source_id).where(m.ImportRun.id == first["run"]))
+        loaded = {
+            name: len(snapshot.load(session, source, "oneroster", named).removed_memberships)
+            for name, named in (("all", None), ("maths", {"MAT8"}), ("none", set()))
+        }
+    assert loaded == {"all": 8, "maths": 4, "none": 0}

@@ -25,9 +25,18 @@ def upgrade() -> None:
             )
             batch.add_column(sa.Column("removed_at", sa.DateTime(), nullable=True))
             batch.add_column(sa.Column("removed_run_id", sa.Integer(), nullable=True))
+    removed = sa.text("status = 'removed'")
+    op.create_index(
+        "ix_memberships_removed",
+        "memberships",
+        ["group_id"],
+        sqlite_where=removed,
+        postgresql_where=removed,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_memberships_removed", table_name="memberships")
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("removed_run_id")
