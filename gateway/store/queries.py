@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from gateway.store import models as m
 
+# Removed memberships stay as rows (their history); what the store holds now is the rest.
+ACTIVE = m.Membership.status == "active"
+
 
 def node_paths(session: Session) -> dict[int, str]:
     """Every node's path of names from the top, e.g. ``Nordby skole/8/8A``."""
@@ -39,12 +42,13 @@ def _deepest(paths: set[str]) -> list[str]:
 def account_nodes(session: Session, paths: dict[int, str]) -> dict[int, list[str]]:
     """The hierarchy paths each account belongs to: placements and class groups."""
     found: dict[int, set[str]] = defaultdict(set)
-    for account_id, node_id in session.execute(select(m.Placement.account_id, m.Placement.node_id)):
+    placed = select(m.Placement.account_id, m.Placement.node_id)
+    for account_id, node_id in session.execute(placed.where(m.Placement.status == "active")):
         found[account_id].add(paths[node_id])
     classes = (
         select(m.Membership.account_id, m.Group.node_id)
         .join(m.Group)
-        .where(m.Group.node_id.is_not(None))
+        .where(m.Group.node_id.is_not(None), ACTIVE)
     )
     for account_id, class_node in session.execute(classes):
         if class_node is not None:
@@ -101,7 +105,9 @@ def nodes(session: Session) -> list[dict[str, Any]]:
 def groups(session: Session) -> list[dict[str, Any]]:
     """Every group with its school and member count."""
     paths = node_paths(session)
-    per_group = select(m.Membership.group_id, func.count()).group_by(m.Membership.group_id)
+    per_group = (
+        select(m.Membership.group_id, func.count()).where(ACTIVE).group_by(m.Membership.group_id)
+    )
     counts = {group_id: count for group_id, count in session.execute(per_group)}
     query = select(m.Group, m.Source.name).outerjoin(m.Source).order_by(m.Group.name)
     return [
@@ -120,7 +126,7 @@ def groups(session: Session) -> list[dict[str, Any]]:
 
 
 def memberships(session: Session) -> list[dict[str, Any]]:
-    """Every membership: who, in which group, as what, and how it got there."""
+    """Every active membership: who, in which group, as what, and how it got there."""
     ms = m.Membership
     query = (
         select(
@@ -134,6 +140,7 @@ def memberships(session: Session) -> list[dict[str, Any]]:
         )
         .join(m.Account, ms.account_id == m.Account.id)
         .join(m.Group, ms.group_id == m.Group.id)
+        .where(ACTIVE)
         .order_by(m.Group.name, m.Account.username_key)
     )
     return [

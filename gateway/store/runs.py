@@ -141,7 +141,7 @@ def removals_since(
     query = select(m.Change.entity, m.Change.row_id, m.Change.before).where(
         m.Change.run_id.in_(ids),
         m.Change.entity.in_(("accounts", "memberships")),
-        m.Change.action.in_(("expire", "delete")),
+        m.Change.action.in_(("expire", "remove", "delete")),  # "delete": logs before 0008
     )
     return [(entity, row_id, before) for entity, row_id, before in session.execute(query)]
 
@@ -216,8 +216,8 @@ def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def changes(session: Session, run_id: int) -> list[dict[str, Any]]:
-    """A run's change log (each update and removal with its fields before and after), or,
-    for a preview or a held run, everything it would create, update and remove."""
+    """A run's change log (each create with its values, each update and removal with its
+    fields before and after), or, for a preview or a held run, what it would write."""
     run = get(session, run_id)
     if run.state in ("previewed", "held") and run.plan is not None:
         origin = "revert" if run.kind == "revert" else "sync"

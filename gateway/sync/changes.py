@@ -30,7 +30,7 @@ CREATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "memberships": ("account", "group", "role", "begin", "end", "primary", "origin", "sync_key"),
     "guardian_links": ("guardian", "student"),
 }  # fmt: skip
-REMOVAL_COUNTS = {"expire": "expired", "inactivate": "expired", "delete": "removed"}
+REMOVAL_COUNTS = {"expire": "expired", "inactivate": "expired", "remove": "removed"}
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,24 @@ def plan_links(ctx: Context) -> None:
             deleted.add((guardian, student))
         else:
             wanted.add((guardian, student))
+            removed = _removed_link(ctx, guardian, student)
             if (guardian, student) in ctx.snapshot.links:
                 changes.unchanged += 1
+            elif removed is not None:  # the link comes back: its old row is active again
+                diff = {"status": ("removed", "active")}
+                changes.updates.append((removed, f"{guardian}>{student}", diff))
             else:
                 changes.creates.append((guardian, student))
     if of_skipped_persons:
         skipped_persons(ctx, "guardian_links", of_skipped_persons)
     _remove_links(ctx, wanted, deleted)
+
+
+def _removed_link(ctx: Context, guardian: Ref, student: Ref) -> int | None:
+    """The id of a stored link between the two accounts that a run removed, if any."""
+    if isinstance(guardian, int) and isinstance(student, int):
+        return ctx.snapshot.removed_links.get((guardian, student))
+    return None
 
 
 def _remove_links(
@@ -53,6 +64,6 @@ def _remove_links(
         pair = (guardian, student)
         gone = guardian in ctx.expiring or student in ctx.expiring or pair in deleted
         if pair not in wanted and (gone or full) and ctx.removal_allowed():
-            before = {"guardian_id": guardian, "student_id": student}
-            changes_row = (link_id, f"{guardian}>{student}", "delete", before)
+            before = {"guardian_id": guardian, "student_id": student, "status": "active"}
+            changes_row = (link_id, f"{guardian}>{student}", "remove", before)
             ctx.plan.changes["guardian_links"].removals.append(changes_row)

@@ -91,7 +91,10 @@ def _plan_and_apply(
     dry_run: bool,
 ) -> Report:
     """Plan against a fresh snapshot, then preview, hold or apply, all in one transaction."""
-    snap = snapshot.load(session, source_id, feed.source_name, desired.memberships.by_key)
+    memberships = desired.memberships
+    snap = snapshot.load(
+        session, source_id, feed.source_name, memberships.by_key, memberships.groups()
+    )
     if feed.format == "csv":  # the CSV names schools by text: any source's school may answer
         lookup.schools(session, feed.source_name).adopt(snap, desired.orgs)
     the_plan = plan(desired, snap, policy)
@@ -243,12 +246,17 @@ def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = Fals
             dry_run=dry_run,
             reverts=run_id,
         )
-    with sessions.begin() as session:
-        the_plan = plan_revert(revert_inputs.load(session, run_id))
-        if dry_run:
-            return runs.finish(session, revert_id, "previewed", the_plan, now())
-        if the_plan.changes_anything:
-            writer.apply(session, the_plan, revert_id, now(), origin="revert")
-        runs.mark_applied(session, revert_id)
-        runs.set_state(session, run_id, "reverted", now())
-        return runs.finish(session, revert_id, "applied", the_plan, now())
+    try:
+        with sessions.begin() as session:
+            the_plan = plan_revert(revert_inputs.load(session, run_id))
+            if dry_run:
+                return runs.finish(session, revert_id, "previewed", the_plan, now())
+            if the_plan.changes_anything:
+                writer.apply(session, the_plan, revert_id, now(), origin="revert")
+            runs.mark_applied(session, revert_id)
+            runs.set_state(session, run_id, "reverted", now())
+            return runs.finish(session, revert_id, "applied", the_plan, now())
+    except Exception as err:  # the transaction wrote nothing; the revert run says why
+        with sessions.begin() as session:
+            runs.fail(session, revert_id, f"revert of run {run_id} failed: {err}", [], now())
+        raise

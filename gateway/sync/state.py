@@ -193,6 +193,9 @@ class Snapshot:
     usernames: set[str] = field(default_factory=set)
     memberships: StoredMemberships = field(default_factory=StoredMemberships)
     links: dict[tuple[int, int], int] = field(default_factory=dict)
+    # Rows a run removed: a membership or link that comes back makes its old row active.
+    removed_memberships: StoredMemberships = field(default_factory=StoredMemberships)
+    removed_links: dict[tuple[int, int], int] = field(default_factory=dict)
     settings: dict[int, SchoolSettings] = field(default_factory=dict)
     pending: dict[str, Person] = field(default_factory=dict)  # persons without a role yet
     # (account, group, role) of the memberships whose sync key the feed deletes by

@@ -33,7 +33,7 @@ NOUNS = {
     "memberships": "membership",
     "guardian_links": "guardian link",
 }
-DONE = {"expire": "expired", "inactivate": "made inactive", "delete": "removed"}
+DONE = {"expire": "expired", "inactivate": "made inactive", "remove": "removed"}
 LINK_ACCOUNTS = {"memberships": ("account_id",), "guardian_links": ("guardian_id", "student_id")}
 
 

@@ -128,13 +128,14 @@ def opened(url: str) -> Iterator[Engine]:
 
 
 def links(url: str) -> set[tuple[str, str]]:
-    """(guardian username, student username) of every guardian link (no CLI lists them)."""
+    """(guardian username, student username) of every active guardian link (no CLI lists them)."""
     guardian, student = aliased(m.Account), aliased(m.Account)
     query = (
         select(guardian.username, student.username)
         .select_from(m.GuardianLink)
         .join(guardian, m.GuardianLink.guardian_id == guardian.id)
         .join(student, m.GuardianLink.student_id == student.id)
+        .where(m.GuardianLink.status == "active")
     )
     with opened(url) as engine, engine.connect() as conn:
         return {(g, s) for g, s in conn.execute(query)}
@@ -721,11 +722,13 @@ def test_a_delta_after_a_bulk_package_touches_only_what_it_names(
     assert memberships(cli) == sorted([*[r for r in listed if r != removed], added])
     assert links(database_url) == links_before
     changes = cli.json("changes", report["run"])
-    assert [(c["entity"], c["action"]) for c in changes] == [
-        ("accounts", "update"),
-        ("memberships", "delete"),
+    assert [(c["entity"], c["key"], c["action"]) for c in changes] == [
+        ("accounts", "P11", "create"),
+        ("memberships", changes[1]["key"], "create"),
+        ("accounts", "P1", "update"),
+        ("memberships", changes[3]["key"], "remove"),
     ]
-    assert (changes[0]["key"], changes[0]["before"], changes[0]["after"]) == (
+    assert (changes[2]["key"], changes[2]["before"], changes[2]["after"]) == (
         "P1",
         {"email": "p1@nordby.no"},
         {"email": "ase.odegard@nordby.no"},
@@ -853,7 +856,7 @@ def test_a_student_dropped_from_a_bulk_package_expires_and_comes_back(
 
     back = imported(cli, world.write(tmp_path / "third"))
     assert counts(back)["accounts"] == {"updated": 1, "unchanged": 12}
-    assert counts(back)["memberships"] == {"created": 2, "unchanged": 20}
+    assert counts(back)["memberships"] == {"updated": 2, "unchanged": 20}  # active again
     assert about(back, "restored") == [
         ("P3", "back in the feed: the expired account is active again")
     ]

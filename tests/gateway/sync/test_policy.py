@@ -229,7 +229,7 @@ def test_a_person_missing_from_a_full_snapshot_is_expired_and_their_memberships_
     plan = store.plan(person("S2", names=("Kari", "Lie")), Scope("accounts"))
     assert plan.changes["accounts"].removals == [(ola, "S1", "expire", {"status": "active"})]
     ((_, _, action, before),) = plan.changes["memberships"].removals
-    assert (action, before["account_id"], before["group_id"]) == ("delete", ola, group)
+    assert (action, before["account_id"], before["group_id"]) == ("remove", ola, group)
 
 
 def test_a_delta_deletion_expires_too() -> None:
