@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ BASE_PATHS: dict[Version, str] = {
 }
 # What provisioning reads, in the CSV reader's order; 1.2 roles come inside users.
 COLLECTIONS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
+_CSV_NAME = re.compile(r"\b(orgs|academicSessions|courses|classes|roles|users|enrollments)\.csv\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,8 @@ class Pulled:
             if not isinstance(item, Scope):
                 # A REST record has no line: it is found by its key in its collection.
                 item.file, item.line = labels.get(item.file, base), None
+            if isinstance(item, RowIssue):
+                item.message = _CSV_NAME.sub(r"\1", item.message)
             yield item
 
 

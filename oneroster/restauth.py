@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,9 +113,10 @@ class Authorizer:
         form = {"grant_type": "client_credentials"}
         if auth.scope:
             form["scope"] = auth.scope
-        basic = aiohttp.BasicAuth(auth.client_id, auth.client_secret)
+        pair = f"{auth.client_id}:{auth.client_secret}".encode()
+        basic = {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
         try:
-            async with session.post(auth.token_url, data=form, auth=basic) as response:
+            async with session.post(auth.token_url, data=form, headers=basic) as response:
                 body = await response.json(content_type=None) if response.ok else None
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as err:
