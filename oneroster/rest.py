@@ -123,6 +123,7 @@ async def download(session: aiohttp.ClientSession, options: PullOptions, folder:
                 pulled.cursor = max([pulled.cursor, *_modified(page.records)])
     finally:
         writer.close()
+    writer.finish()
     for name, count in writer.dropped.items():
         pulled.issues.append(
             RowIssue(

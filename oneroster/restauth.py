@@ -116,7 +116,9 @@ class Authorizer:
         pair = f"{auth.client_id}:{auth.client_secret}".encode()
         basic = {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
         try:
-            async with session.post(auth.token_url, data=form, headers=basic) as response:
+            async with session.post(
+                auth.token_url, data=form, headers=basic, raise_for_status=False
+            ) as response:
                 body = await response.json(content_type=None) if response.ok else None
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as err:

@@ -134,7 +134,9 @@ class Fetcher:
         while True:
             headers = await self.auth.headers(self.session, str(url))
             try:
-                async with self.session.get(url, headers=headers) as response:
+                async with self.session.get(
+                    url, headers=headers, raise_for_status=False
+                ) as response:
                     status, after = response.status, response.headers.get("Retry-After")
                     if status == 200:
                         body = await response.json(content_type=None)

@@ -62,8 +62,8 @@ def cell(value: Any) -> str:
         return ""
     if isinstance(value, list):
         return ",".join(c for c in (cell(v) for v in value) if c)
-    # One physical line per row: a line break in a value would shift every later line.
-    return " ".join(str(value).split("\n")).replace("\r", " ").strip()
+    # One physical line per row, and no NUL, which the csv module refuses.
+    return " ".join(str(value).replace("\x00", "").splitlines()).strip()
 
 
 def _field(record: Mapping[str, Any], column: str) -> Any:
@@ -130,9 +130,12 @@ class Writer:
                 roles.writerows(role_rows(self.specs["roles"], record, self.mode))
 
     def close(self) -> None:
-        """Close every file and write the manifest that names them all in this mode."""
+        """Close every file."""
         for stream, _ in self._files.values():
             stream.close()
+
+    def finish(self) -> None:
+        """Write the manifest that names every file in this mode: the package is complete."""
         lines = ["propertyName,value", "manifest.version,1.0", f"oneroster.version,{self.version}"]
         lines += [f"file.{name},{self.mode}" for name in self._files]
         (self.folder / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")

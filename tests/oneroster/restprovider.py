@@ -30,11 +30,12 @@ def jp_samples() -> Collections:
 class Provider:
     """Serves ``collections`` at a version's base path, paging by limit/offset.
 
-    Quirks: ``count_header`` (None: no count), ``link_only`` (Link rel=next with a
-    cursor, offset ignored, no count), ``throttled`` ((collection, page) → 429s
-    before it answers), ``broken`` ((collection, page) → a status it always
-    answers), ``token_uses`` (requests an OAuth 2 token is good for), ``oauth1``
-    (a consumer secret every request must be signed with, HMAC-SHA256 or -SHA1).
+    Quirks: ``count_header`` (None: no count; "totalCount": in the body),
+    ``link_only`` (Link rel=next with a cursor, offset ignored, no count),
+    ``throttled`` ((collection, page) → 429s before it answers), ``broken``
+    ((collection, page) → a status it always answers), ``token_uses`` (requests
+    an OAuth 2 token is good for), ``oauth1`` (the consumer key and secret every
+    request must be signed with, HMAC-SHA256 or HMAC-SHA1).
     """
 
     collections: Collections
@@ -97,15 +98,17 @@ class Provider:
         if (name, number) in self.broken:
             status = self.broken[name, number]
             return web.json_response(_status_info("internal_server_error"), status=status)
-        headers = {}
-        if self.count_header and not self.link_only:
+        headers, body = {}, {name: records[start : start + limit]}
+        if self.count_header == "totalCount":  # Timeback puts it in the body
+            body["totalCount"] = len(records)  # type: ignore[assignment]
+        elif self.count_header and not self.link_only:
             headers[self.count_header] = str(len(records))
         if self.link_only and start + limit < len(records):
             url = request.rel_url.update_query(cursor=start + limit)
             headers["Link"] = f'<{url}>; rel="next", <{request.rel_url}>; rel="self"'
         elif self.link_only:
             headers["Link"] = f'<{request.rel_url}>; rel="self"'
-        return web.json_response({name: records[start : start + limit]}, headers=headers)
+        return web.json_response(body, headers=headers)
 
 
 def _matches(record: dict[str, Any], request: web.Request) -> bool:

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 
 from mapping.records import FeedError, Membership, Org, Person, RowIssue, Scope
 from oneroster.rest import PullOptions, download, open_pull, pull
-from oneroster.restauth import OAuth1, OAuth2
+from oneroster.restauth import Bearer, OAuth1, OAuth2
 from tests.oneroster.conftest import collect
 from tests.oneroster.restprovider import Provider, jp_samples, world_json
 from tests.support.packages import nordby
@@ -131,6 +131,7 @@ def pages(provider: Provider, collection: str) -> list[str]:
     [
         ("X-Total-Count", ["limit=3&offset=0", "limit=3&offset=3", "limit=3&offset=6"]),
         ("x-total", ["limit=3&offset=0", "limit=3&offset=3", "limit=3&offset=6"]),
+        ("totalCount", ["limit=3&offset=0", "limit=3&offset=3", "limit=3&offset=6"]),
         # No count: only a short page ends it; 9 users fill 3 pages, so a 4th comes back empty.
         (None, ["limit=3&offset=0", "limit=3&offset=3", "limit=3&offset=6", "limit=3&offset=9"]),
     ],
@@ -443,3 +444,20 @@ def test_open_pull_fails_before_any_record() -> None:
         pytest.fail("a failed pull yields nothing")
     assert failed.value.code == "rest_http"
     assert "enrollments?limit=100&offset=0: HTTP 503" in str(failed.value)
+
+
+async def test_a_next_link_to_another_host_fails_the_pull(aiohttp_client: ClientMaker) -> None:
+    provider = Provider(world_json(nordby(1)), "1.1")
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        link = '<https://attacker.example/ims/oneroster/v1p1/orgs?offset=1>; rel="next"'
+        return web.json_response({"orgs": provider.collections["orgs"]}, headers={"Link": link})
+
+    app = provider.app()
+    app.router.add_get("/ims/oneroster/v1p1/orgs", elsewhere)
+    client = await aiohttp_client(app)
+    url = str(client.make_url("")).rstrip("/")
+    with pytest.raises(FeedError) as failed:
+        await pull(client.session, PullOptions(url, "1.1", auth=Bearer("t")))
+    assert failed.value.code == "rest_paging"
+    assert "points Link rel=next elsewhere" in failed.value.message
