@@ -26,14 +26,14 @@ import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from mapping.records import Record, RowIssue, Scope
+from mapping.records import FeedError, Record, RowIssue, Scope
 from oneroster import reader
 from oneroster.columns import Mode, Version
 from oneroster.options import ReadOptions
@@ -110,6 +110,8 @@ async def download(session: aiohttp.ClientSession, options: PullOptions, folder:
     """Read every collection into ``folder``; FeedError if any of it cannot be read."""
     retry = Retry(options.retries, options.max_wait, options.sleep)
     fetcher = Fetcher(session, Authorizer(options.auth), retry)
+    if options.since and not _is_datetime(options.since):
+        raise FeedError(f"the cursor {options.since!r} is no date-time", code="rest_cursor")
     mode: Mode = "delta" if options.since else "bulk"
     query = {"filter": f"dateLastModified>'{options.since}'"} if options.since else {}
     pulled = Pulled(folder, options, cursor=options.since)
@@ -131,13 +133,22 @@ async def download(session: aiohttp.ClientSession, options: PullOptions, folder:
                 "rest_deleted_in_full",
                 f"{count} record(s) with status tobedeleted left out: a full pull is what is "
                 "active, and what it leaves out is gone",
-                "",
+                writer.specs[name].entity,
                 "",
                 None,
                 f"{options.base}/{name}",
             )
         )
     return pulled
+
+
+def _is_datetime(value: str) -> bool:
+    """Whether ``value`` is an ISO 8601 date-time (nothing else may enter a filter)."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _modified(records: list[dict[str, Any]]) -> list[str]:
@@ -154,7 +165,7 @@ async def pull(session: aiohttp.ClientSession, options: PullOptions) -> list[Rec
 
 @contextlib.contextmanager
 def open_pull(options: PullOptions) -> Iterator[Pulled]:
-    """Download a pull on its own event loop and session (for synchronous callers)."""
+    """Download a pull on its own event loop and session (from a thread with no loop running)."""
 
     async def run(folder: Path) -> Pulled:
         async with aiohttp.ClientSession(raise_for_status=False) as session:

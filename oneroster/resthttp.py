@@ -1,8 +1,9 @@
 """GET OneRoster collections page by page: the paging rules, retries, and token refresh.
 
 Paging, robust to how providers differ (reference §A.3 and pain point 2):
-- a ``Link rel=next`` is followed when sent; a provider that sends Link headers
-  and no ``next`` has no more pages;
+- a ``Link rel=next`` is followed when sent; a provider that pages with Link
+  headers (it sent a next, or sends prev, first or last) and sends no ``next``
+  has no more pages;
 - otherwise ``offset`` steps on by the records received (which is ``limit`` when
   the provider honours it; a provider that caps pages lower loses nothing);
 - it stops on an empty page, at the total (``X-Total-Count``, ``X-Total`` or a
@@ -33,6 +34,7 @@ from oneroster.restauth import Authorizer
 
 RETRIED = frozenset({429, 500, 502, 503, 504})
 TOTAL_HEADERS = ("X-Total-Count", "X-Total")
+PAGING_RELS = frozenset({"next", "prev", "first", "last"})  # not "self": it says nothing
 NETWORK = 0  # the status of a request that got no answer
 
 
@@ -89,25 +91,28 @@ class Fetcher:
     ) -> AsyncIterator[Page]:
         """Every page of collection ``name``, from ``url`` on."""
         url = url.update_query(limit=limit, offset=0)
-        offset, seen = 0, set[str]()
+        received, seen, linked = 0, set[str](), False
         for _ in range(max_pages):
             page = await self.page(name, url)
             yield page
             fresh = _note(seen, page.records)
+            received += len(page.records)
+            short = page.total is not None and received < page.total
+            ends = f"ends at {received} of {page.total} records"
             if page.next is not None:
                 _check(page.next.origin() == url.origin(), url, "points Link rel=next elsewhere")
                 _check(fresh or not page.records, url, "sends the same records again")
-                url = page.next
+                url, linked = page.next, True
                 continue
-            if page.linked:
+            if linked or page.linked:  # it pages by links, and there is no next
+                _check(not short, url, ends)
                 return
-            offset += len(page.records)
-            if page.total is not None and offset < page.total:
-                _check(bool(page.records), url, f"ends at {offset} of {page.total} records")
+            if short:
+                _check(bool(page.records), url, ends)
             elif not page.records or page.total is not None or len(page.records) < limit:
                 return
             _check(fresh, url, "ignores offset: it sends the same records again")
-            url = url.update_query(offset=offset)
+            url = url.update_query(offset=received)
         raise FeedError(
             f"{name}: more than {max_pages} pages; the pull stops rather than read part",
             code="rest_paging",
@@ -124,7 +129,7 @@ class Fetcher:
             records,
             _total(headers, body),
             None if nxt is None else URL(str(nxt.get("url"))),
-            bool(links),
+            bool(PAGING_RELS & set(links)),
             list(_status_info(body, url)),
         )
 

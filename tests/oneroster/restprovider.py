@@ -32,6 +32,7 @@ class Provider:
 
     Quirks: ``count_header`` (None: no count; "totalCount": in the body),
     ``link_only`` (Link rel=next with a cursor, offset ignored, no count),
+    ``self_link`` (offset paging, with a Link rel=self that says nothing),
     ``throttled`` ((collection, page) → 429s before it answers), ``broken``
     ((collection, page) → a status it always answers), ``token_uses`` (requests
     an OAuth 2 token is good for), ``oauth1`` (the consumer key and secret every
@@ -42,6 +43,7 @@ class Provider:
     version: str = "1.2"
     count_header: str | None = "X-Total-Count"
     link_only: bool = False
+    self_link: bool = False
     throttled: dict[tuple[str, int], int] = field(default_factory=dict)
     broken: dict[tuple[str, int], int] = field(default_factory=dict)
     token_uses: int | None = None
@@ -106,7 +108,7 @@ class Provider:
         if self.link_only and start + limit < len(records):
             url = request.rel_url.update_query(cursor=start + limit)
             headers["Link"] = f'<{url}>; rel="next", <{request.rel_url}>; rel="self"'
-        elif self.link_only:
+        elif self.link_only or self.self_link:
             headers["Link"] = f'<{request.rel_url}>; rel="self"'
         return web.json_response(body, headers=headers)
 

@@ -461,3 +461,41 @@ async def test_a_next_link_to_another_host_fails_the_pull(aiohttp_client: Client
         await pull(client.session, PullOptions(url, "1.1", auth=Bearer("t")))
     assert failed.value.code == "rest_paging"
     assert "points Link rel=next elsewhere" in failed.value.message
+
+
+@pytest.mark.parametrize("count", [None, "X-Total-Count"])
+async def test_a_self_link_is_no_link_paging(
+    aiohttp_client: ClientMaker, count: str | None
+) -> None:
+    provider = Provider(world_json(nordby(7)), "1.1", self_link=True, count_header=count)
+    items = await run(aiohttp_client, provider, page_size=4)
+    assert len(pages(provider, "/users")) == 3
+    assert len(by_type(items, Person)) == 10
+
+
+async def test_link_paging_that_ends_before_the_count_fails_the_pull(
+    aiohttp_client: ClientMaker,
+) -> None:
+    provider = Provider(world_json(nordby(7)), "1.1")
+
+    async def cut(request: web.Request) -> web.Response:
+        users = provider.collections["users"]
+        link = {"Link": '<?offset=0>; rel="first"', "X-Total-Count": str(len(users))}
+        return web.json_response({"users": users[:4]}, headers=link)
+
+    app = provider.app()
+    app.router.add_get("/ims/oneroster/v1p1/users", cut)
+    client = await aiohttp_client(app)
+    url = str(client.make_url("")).rstrip("/")
+    with pytest.raises(FeedError) as failed:
+        await pull(client.session, PullOptions(url, "1.1"))
+    assert failed.value.code == "rest_paging"
+    assert failed.value.message.endswith("the provider ends at 4 of 10 records")
+
+
+async def test_a_cursor_that_is_no_date_time_is_refused(aiohttp_client: ClientMaker) -> None:
+    provider = Provider(world_json(nordby(1)), "1.1")
+    with pytest.raises(FeedError) as failed:
+        await run(aiohttp_client, provider, since="2026' OR status='active")
+    assert failed.value.code == "rest_cursor"
+    assert provider.requests == []
