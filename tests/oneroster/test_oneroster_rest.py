@@ -499,3 +499,24 @@ async def test_a_cursor_that_is_no_date_time_is_refused(aiohttp_client: ClientMa
         await run(aiohttp_client, provider, since="2026' OR status='active")
     assert failed.value.code == "rest_cursor"
     assert provider.requests == []
+
+
+async def test_a_dropped_connection_is_tried_again(aiohttp_client: ClientMaker) -> None:
+    provider = Provider(world_json(nordby(1)), "1.1")
+    original, drops = provider.collection, [2]
+
+    async def flaky(request: web.Request) -> web.StreamResponse:
+        if request.match_info["name"] == "users" and drops[0]:
+            drops[0] -= 1
+            assert request.transport is not None
+            request.transport.close()  # the answer never comes
+        return await original(request)
+
+    provider.collection = flaky  # type: ignore[method-assign]
+    sleeps = Sleeps()
+    items = await run(aiohttp_client, provider, sleep=sleeps)
+    assert len(sleeps) == 2 and len(by_type(items, Person)) == 4
+    with pytest.raises(FeedError) as failed:
+        drops[0] = 5
+        await run(aiohttp_client, provider, retries=2)
+    assert failed.value.code == "rest_unreachable"
