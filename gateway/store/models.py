@@ -345,6 +345,30 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class OAuthClient(Base):
+    """A client of the OneRoster provider: its id, the hash of its secret and its scopes."""
+
+    __tablename__ = "oauth_clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class OAuthToken(Base):
+    """A short-lived access token of an OAuth client; only its hash is kept."""
+
+    __tablename__ = "oauth_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("oauth_clients.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class AuditEntry(Base):
     """One admin action: who, what, on what, when and from where."""
 

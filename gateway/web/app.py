@@ -11,12 +11,17 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from gateway.auth.oauth_clients import StoreTokens
 from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
+from gateway.store.oneroster_roster import StoreRoster
 from gateway.web import api, auth
 from gateway.web.keys import config_key, engine_key, sessions_key
+from oneroster import provider
+
+ONEROSTER = "/ims/oneroster/rostering/v1p2"
 
 log = logging.getLogger(__name__)
 
@@ -91,4 +96,6 @@ def create_app(config: Config) -> web.Application:
     admin_api.add_routes(auth.routes)
     admin_api.add_routes(api.routes)
     app.add_subapp("/api", admin_api)
+    sessions = lambda: app[sessions_key]  # noqa: E731 - opened when the app starts
+    app.add_subapp(ONEROSTER, provider.create(StoreRoster(sessions), StoreTokens(sessions)))
     return app
