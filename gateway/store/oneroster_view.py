@@ -35,6 +35,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import CompoundSelect
@@ -324,7 +325,7 @@ def condition(entity: str, clause: Clause, sq: Subquery) -> ColumnElement[bool]:
 def query(entity: str, q: Query) -> tuple[Rows, Rows]:
     """The count and the page of ``entity`` that ``q`` asks for."""
     sq = SELECTS[entity]().subquery(entity)
-    where = or_(*(and_(*(condition(entity, c, sq) for c in ands)) for ands in q.where()))
+    where = or_(*(and_(true(), *(condition(entity, c, sq) for c in ands)) for ands in q.where()))
     order = sq.c[q.sort or "sourcedId"]
     order_by = [order.desc() if q.descending else order.asc(), sq.c._id]
     count = select(func.count()).select_from(sq).where(where)
