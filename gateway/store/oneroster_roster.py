@@ -20,8 +20,12 @@ from oneroster.filters import Query
 
 
 def stamp(moment: datetime) -> str:
-    """A stored UTC time as the binding's date-time (milliseconds, truncated, ``Z``)."""
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    """A stored UTC time as the binding's date-time, to the microsecond the store keeps.
+
+    Cut to milliseconds, a delta cursor would sit below the records it came from,
+    and the next delta would serve them again.
+    """
+    return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z"
 
 
 def ref(kind: str, key: str | None) -> dict[str, str]:

@@ -14,7 +14,11 @@ from referencing.jsonschema import DRAFT202012
 from tests.support.fixtures import EXTERNAL
 
 DOCUMENT = (
-    EXTERNAL / "oneroster" / "jp-da2022" / "openapi" / "onerosterv1p2rostersservice_openapi3_v1p0.json"
+    EXTERNAL
+    / "oneroster"
+    / "jp-da2022"
+    / "openapi"
+    / "onerosterv1p2rostersservice_openapi3_v1p0.json"
 )
 BASE = "/ims/oneroster/rostering/v1p2"
 STATUS_INFO = "#/components/schemas/imsx_StatusInfoDType"

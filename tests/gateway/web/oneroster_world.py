@@ -54,8 +54,9 @@ class Reader:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         response = await self.client.get(f"{BASE}{path}", params=params, headers=headers)
         body = await response.json()
-        problems = openapi.errors(f"{BASE}{path}", response.status, body)
-        assert problems == [], (path, response.status, problems[:5])
+        if "fields" not in params:  # a selection leaves out required fields, as it should
+            problems = openapi.errors(f"{BASE}{path}", response.status, body)
+            assert problems == [], (path, response.status, problems[:5])
         return response.status, body, response.headers
 
     async def keys(self, path: str, **params: str) -> list[str]:
