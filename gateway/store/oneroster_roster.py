@@ -2,7 +2,8 @@
 
 A user's roles are worked out per page: one role (its profile's) at each org it
 is placed at or whose groups it is in (a class's school, found up the
-hierarchy), the first of them primary; its agents are its live guardian links.
+hierarchy), the first of them primary; a user in no org (a guardian) takes those
+of the users it is linked to. Its agents are its live guardian links.
 """
 
 from __future__ import annotations
@@ -169,38 +170,43 @@ def _orgs_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def _agents_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
-    """The keys of each account's live guardian links, either way round."""
+def _agents_of(session: Session, ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """The ids and keys of the other sides of each account's live guardian links."""
     other = m.Account.__table__.alias("other")
-    found: dict[int, list[str]] = {i: [] for i in ids}
+    found: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
     link = m.GuardianLink
     for mine, theirs in (
         (link.guardian_id, link.student_id),
         (link.student_id, link.guardian_id),
     ):
         rows = session.execute(
-            select(mine, view.account_key(other.c))
+            select(mine, other.c.id, view.account_key(other.c))
             .join(other, other.c.id == theirs)
             .where(mine.in_(ids), link.status == "active")
         )
-        for account_id, key in rows:
-            found[account_id].append(key)
+        for account_id, other_id, key in rows:
+            found[account_id].append((other_id, key))
     return found
 
 
 def _with_roles(session: Session, rows: Iterable[Row[Any]], users: list[dict[str, Any]]) -> None:
-    """Fill in the users' roles, primaryOrg and agents."""
+    """Fill in the users' roles, primaryOrg and agents.
+
+    A guardian placed nowhere takes the orgs of the students it is guardian of.
+    """
     ids = [row._id for row in rows]
-    orgs, agents = _orgs_of(session, ids), _agents_of(session, ids)
+    agents = _agents_of(session, ids)
+    orgs = _orgs_of(session, [*ids, *(a for found in agents.values() for a, _ in found)])
     for row, user in zip(rows, users, strict=True):
-        keys = orgs[row._id] or [""]
+        theirs = (key for other, _ in agents[row._id] for key in orgs[other])
+        keys = orgs[row._id] or list(dict.fromkeys(theirs)) or [""]
         user["roles"] = [
             {"roleType": "secondary" if n else "primary", "role": row.role, "org": ref("org", k)}
             for n, k in enumerate(keys)
         ]
         if keys[0]:
             user["primaryOrg"] = ref("org", keys[0])
-        user["agents"] = [ref("user", k) for k in agents[row._id]]
+        user["agents"] = [ref("user", k) for _, k in agents[row._id]]
 
 
 class StoreRoster:

@@ -29,6 +29,7 @@ from oneroster.restauth import OAuth2
 from tests.gateway.web.oneroster_world import BASE, ROSTER, load, register
 from tests.support import databases
 from tests.support.cli import Cli
+from tests.support.fixtures import EXTERNAL
 from tests.support.packages import User, nordby
 
 ServerMaker = Callable[[Any], Awaitable[TestServer]]
@@ -72,6 +73,28 @@ def memberships(session: Session) -> set[tuple[Any, ...]]:
     return {tuple(r) for r in rows}
 
 
+def nodes(session: Session) -> set[tuple[Any, ...]]:
+    """Every node: key, name, kind, status and parent key."""
+    parent = aliased(m.Node)
+    rows = session.execute(
+        select(m.Node.sync_key, m.Node.name, m.Node.kind, m.Node.status, parent.sync_key).outerjoin(
+            parent, parent.id == m.Node.parent_id
+        )
+    )
+    return {tuple(r) for r in rows}
+
+
+def guardians(session: Session) -> set[tuple[Any, ...]]:
+    """Every guardian link: guardian key, student key and status."""
+    guardian, student = aliased(m.Account), aliased(m.Account)
+    rows = session.execute(
+        select(guardian.sync_key, student.sync_key, m.GuardianLink.status)
+        .join(guardian, guardian.id == m.GuardianLink.guardian_id)
+        .join(student, student.id == m.GuardianLink.student_id)
+    )
+    return {tuple(r) for r in rows}
+
+
 def state(sessions: sessionmaker[Session]) -> dict[str, set[tuple[Any, ...]]]:
     """What must agree between A and B."""
     with sessions() as session:
@@ -79,6 +102,8 @@ def state(sessions: sessionmaker[Session]) -> dict[str, set[tuple[Any, ...]]]:
             "people": people(session),
             "groups": groups(session),
             "memberships": memberships(session),
+            "nodes": nodes(session),
+            "guardians": guardians(session),
         }
 
 
@@ -114,7 +139,7 @@ async def test_b_pulls_a_full_then_delta_and_ends_the_same(
     outcome, cursor = await asyncio.to_thread(pull, "")
     assert outcome == "applied"
     a, b = state(sessions), state(store_b)
-    assert len(a["people"]) == 13 and len(a["memberships"]) == 22
+    assert len(a["people"]) == 13 and len(a["memberships"]) == 22 and len(a["guardians"]) == 2
     assert b == a
 
     await asyncio.sleep(1.1)  # SQLite keeps whole seconds in the change log
@@ -128,3 +153,29 @@ async def test_b_pulls_a_full_then_delta_and_ends_the_same(
     assert ("P3", "Kari", "Lie", "KaLi", "p3@nordby.no", "Student", "expired") in a["people"]
     assert ("P11", "8A", "student", "active") in a["memberships"]
     assert b == a
+
+
+async def test_b_pulls_a_store_fed_by_pifu_ims(
+    aiohttp_server: ServerMaker,
+    cli: Cli,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    store_b: sessionmaker[Session],
+) -> None:
+    """A school owner, departments, a class, subject groups without course or dates, guardians."""
+    feed = EXTERNAL / "ims" / "PIFU-IMS_SAS_eksempel.xml"
+    assert cli("import", str(feed), "--format", "ims", "--source", "vigo").code == 0
+    secret = register(cli, "gateway-b", ROSTER)
+    server = await aiohttp_server(create_app(Config(database_url=database_url)))
+    root = str(server.make_url("")).rstrip("/")
+    auth = OAuth2(f"{root}{BASE}/token", "gateway-b", secret, SCOPE + ROSTER)
+
+    def pull() -> str:
+        with open_pull(PullOptions(root, "1.2", auth)) as pulled:
+            return run(store_b, Config(), Feed(pulled.folder, "oneroster", source="a")).state
+
+    assert await asyncio.to_thread(pull) == "applied"
+    a, b = state(sessions), state(store_b)
+    assert (len(a["people"]), len(a["groups"]), len(a["memberships"])) == (4, 4, 4)
+    for part in ("people", "groups", "memberships", "guardians"):
+        assert b[part] == a[part], part
