@@ -36,7 +36,6 @@ FILTERABLE: dict[str, tuple[str, ...]] = {
         "givenName",
         "familyName",
         "email",
-        "identifier",
         "role",
     ),
     "enrollments": (*_COMMON, "role", "primary", "beginDate", "endDate"),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import Config
 from gateway.store import models as m
 from gateway.web.app import create_app
+from oneroster.endpoints import FILTERABLE
 from tests.gateway.web.conftest import ClientMaker
 from tests.gateway.web.oneroster_world import ROSTER, Reader, load, register
 from tests.support.cli import Cli
@@ -232,3 +233,24 @@ async def test_a_delta_read_serves_what_left_as_tobedeleted(
         ("E-P3-MAT8-student", "tobedeleted"),
     ]
     assert "P3" not in await reader.keys("/classes/8A/students")
+
+
+async def test_every_filterable_field_filters_and_sorts(
+    served: tuple[Reader, dict[str, str]],
+) -> None:
+    reader, secrets = served
+    values = {"dateLastModified": "2026-01-01T00:00:00Z", "startDate": "2026-01-01"}
+    values |= {"endDate": "2026-01-01", "beginDate": "2026-01-01"}
+    paths = {e: e for e in FILTERABLE if e != "demographics"}
+    for census in (False, True):
+        if census:
+            assert (await reader.token_for("census", secrets["census"]))[0] == 200
+            paths = {"demographics": "demographics"}
+        else:
+            assert (await reader.token_for("lms", secrets["lms"]))[0] == 200
+        for entity, path in paths.items():
+            for name in FILTERABLE[entity]:
+                for op in ("=", "~", ">="):
+                    text = f"{name}{op}'{values.get(name, 'x')}'"
+                    status, body, _ = await reader.get(f"/{path}", filter=text, sort=name)
+                    assert status == 200, (path, text, body)
