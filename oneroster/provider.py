@@ -11,6 +11,7 @@ synchronous and run on a worker thread. References come from the roster as
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -93,15 +94,15 @@ class Provider:
     async def _exists(self, path: str, key: str) -> bool:
         """Whether collection ``path`` holds a record ``key``."""
         base = BY_PATH[path]
-        total, _ = await self._read(base.entity, _one(base, key))
+        total, _ = await self._read(base.entity, _by_key(base, key))
         return total > 0
 
-    def _authorize(self, request: web.Request, base: Base, related: bool) -> None:
+    async def _authorize(self, request: web.Request, base: Base, related: bool) -> None:
         """Refuse a request without a live token (401) or without a scope for this read (403)."""
         header = request.headers.get("Authorization", "")
         if not header.lower().startswith("bearer "):
             raise ProviderError(401, "unauthorisedrequest", "send an OAuth 2 bearer token")
-        granted = self.tokens.scopes(header[7:].strip())
+        granted = await asyncio.to_thread(self.tokens.scopes, header[7:].strip())
         if granted is None:
             raise ProviderError(401, "unauthorisedrequest", "the token is unknown or expired")
         if not granted & scopes_for(base, related):
@@ -115,15 +116,12 @@ class Provider:
         query = parse_query(
             params, frozenset(FILTERABLE[base.entity]), frozenset(SELECTABLE[base.entity])
         )
-        extra = tuple(Clause(f, "=", v) for f, v in base.fixed) + parents
-        query = _with(query, extra)
+        fixed = tuple(Clause(f, "=", v) for f, v in base.fixed)
+        query = dataclasses.replace(query, extra=fixed + parents)
         total, records = await self._read(base.entity, query)
         root = _root(request, pattern)
         items = [_select(_link(r, root), query.fields) for r in records]
-        headers = {"X-Total-Count": str(total)}
-        links = _links(request.url, query, total)
-        if links:
-            headers["Link"] = links
+        headers = {"X-Total-Count": str(total), "Link": _links(request.url, query, total)}
         return web.json_response({ENVELOPES[base.entity][0]: items}, headers=headers)
 
     def routes(self) -> list[web.RouteDef]:
@@ -139,7 +137,7 @@ class Provider:
         """The handler of ``/{base}``."""
 
         async def many(request: web.Request) -> web.StreamResponse:
-            self._authorize(request, base, related=False)
+            await self._authorize(request, base, related=False)
             return await self.collection(request, base.path, base)
 
         return many
@@ -148,16 +146,17 @@ class Provider:
         """The handler of ``/{base}/{sourcedId}``."""
 
         async def one(request: web.Request) -> web.StreamResponse:
-            self._authorize(request, base, related=False)
+            await self._authorize(request, base, related=False)
             key = request.match_info["sourcedId"]
             selectable = frozenset(SELECTABLE[base.entity])
             fields = parse_query(
                 {"fields": request.query.get("fields", "")}, selectable, selectable
             )
-            _, records = await self._read(base.entity, _one(base, key))
+            _, records = await self._read(base.entity, _by_key(base, key))
             if not records:
                 raise ProviderError(404, "unknownobject", f"no {base.path} record {key!r}")
-            item = _select(_link(records[0], _root(request, base.path + "/x")), fields.fields)
+            root = _root(request, f"{base.path}/{{sourcedId}}")
+            item = _select(_link(records[0], root), fields.fields)
             return web.json_response({ENVELOPES[base.entity][1]: item})
 
         return one
@@ -167,7 +166,7 @@ class Provider:
         base = BY_PATH[rel.collection]
 
         async def related(request: web.Request) -> web.StreamResponse:
-            self._authorize(request, base, related=True)
+            await self._authorize(request, base, related=True)
             clauses: list[Clause] = []
             for param, parent, relation in rel.parents:
                 key = request.match_info[param]
@@ -199,23 +198,10 @@ def create(roster: Roster, tokens: oauth.Tokens) -> web.Application:
     return app
 
 
-def _one(base: Base, key: str) -> Query:
+def _by_key(base: Base, key: str) -> Query:
     """The query for one record of ``base`` by its sourcedId."""
     extra = (*(Clause(f, "=", v) for f, v in base.fixed), Clause("sourcedId", "=", key))
     return Query(limit=1, extra=extra)
-
-
-def _with(query: Query, extra: tuple[Clause, ...]) -> Query:
-    """``query`` with the endpoint's constraints."""
-    return Query(
-        query.filter,
-        query.sort,
-        query.descending,
-        query.fields,
-        query.limit,
-        query.offset,
-        extra,
-    )
 
 
 def _root(request: web.Request, pattern: str) -> str:
