@@ -254,3 +254,14 @@ async def test_every_filterable_field_filters_and_sorts(
                     text = f"{name}{op}'{values.get(name, 'x')}'"
                     status, body, _ = await reader.get(f"/{path}", filter=text, sort=name)
                     assert status == 200, (path, text, body)
+
+
+async def test_filter_values_are_data_never_sql(reader: Reader) -> None:
+    for text in (
+        "familyName='Dahl'' OR ''1''=''1'",
+        "familyName='x''; DROP TABLE accounts; --'",
+        "givenName~'%'",
+        "givenName~'_'",
+    ):
+        assert await reader.keys("/users", filter=text) == [], text
+    assert len(await reader.keys("/users")) == 13
