@@ -265,3 +265,20 @@ async def test_filter_values_are_data_never_sql(reader: Reader) -> None:
     ):
         assert await reader.keys("/users", filter=text) == [], text
     assert len(await reader.keys("/users")) == 13
+
+
+async def test_an_inactive_group_and_removed_memberships_are_served_as_tobedeleted(
+    reader: Reader, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        maths = session.scalars(select(m.Group).where(m.Group.sync_key == "MAT8")).one()
+        maths.status = "inactive"
+        session.execute(
+            update(m.Membership).where(m.Membership.group_id == maths.id).values(status="removed")
+        )
+    _, body, _ = await reader.get("/classes/MAT8")
+    assert body["class"]["status"] == "tobedeleted"
+    assert await reader.keys("/classes", filter="status='active'") == ["8A"]
+    keys = await reader.keys("/enrollments", filter="status='tobedeleted'")
+    assert len(keys) == 11 and all("-MAT8-" in k for k in keys)
+    assert await reader.keys("/students/P1/classes") == ["8A"]
