@@ -116,9 +116,14 @@ class Names:
     def fields(self, row: dict[str, Any]) -> list[tuple[str, str, str]]:
         """(field, before, after) for each field the row sets, references named."""
         before, after = row["before"] or {}, row["after"] or {}
-        return [
+        named = (
             (name, self.value(name, before.get(name)), self.value(name, after.get(name)))
             for name in dict.fromkeys([*before, *after])
+        )
+        return [
+            (name.removesuffix("_id") if name in REFS else name, old, new)
+            for name, old, new in named
+            if old or new
         ]
 
     def value(self, name: str, value: Any) -> str:

@@ -34,13 +34,14 @@ HEADERS = {
 }
 OPEN = ("/admin/sign-in", "/admin/static/")
 STATUSES = ((NotFound, 404), (UsageError, 400), (Forbidden, 403))
-WHO, CSRF, LOCALE = "admin_principal", "admin_csrf", "admin_locale"
+WHO = web.RequestKey("admin_principal", Principal)
+CSRF = web.RequestKey("admin_csrf", str)
+LOCALE = web.RequestKey("admin_locale", str)
 
 
 def who(request: web.Request) -> Principal:
     """The signed-in admin."""
-    principal: Principal = request[WHO]
-    return principal
+    return request[WHO]
 
 
 def render(
