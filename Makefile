@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := sqlite:///var/demo.db
 
-.PHONY: run test lint postgres clean
+.PHONY: run test lint postgres chromium messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ run: $(STAMP)
 	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate serve
 
 # Everything CI runs: lint, format check, types, and the tests on SQLite and PostgreSQL.
-test: $(STAMP) postgres
+test: $(STAMP) postgres chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -38,6 +38,20 @@ postgres:
 	else echo "installing the PostgreSQL server"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi
+
+# The browser tests drive the machine's own Chromium (never a downloaded one); install it if missing.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	else echo "installing Chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
+# After changing the admin UI's texts: extract them and update the catalogues, then translate
+# the new entries in each .po file (the app compiles the .po files itself when it starts).
+LOCALES := gateway/web/admin/locale
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel -q update -i $(LOCALES)/messages.pot -d $(LOCALES) --ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

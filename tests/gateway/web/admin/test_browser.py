@@ -78,3 +78,81 @@ def test_a_held_run_is_reviewed_by_name_and_approved(site: Site) -> None:
         statuses = {key: status for key, status in session.execute(query)}
     assert run.state == "applied"
     assert set(statuses.values()) == {"expired"}
+
+
+def _school_id(site: Site, name: str) -> int:
+    """A school node's id."""
+    with site.sessions() as session:
+        return session.scalars(select(m.Node.id).where(m.Node.name == name)).one()
+
+
+def _run_of(site: Site, source: str) -> int:
+    """The first run of a source."""
+    with site.sessions() as session:
+        query = select(m.ImportRun.id).join(m.Source).where(m.Source.name == source)
+        return session.scalars(query.order_by(m.ImportRun.id)).first() or 0
+
+
+def test_a_school_admin_changes_their_school_and_never_sees_another(site: Site) -> None:
+    nordby_id, sorby_id = _school_id(site, "Nordby skole"), _school_id(site, "Sørby skole")
+    page = site.sign_in("ola")
+    latest = page.locator("section[aria-labelledby=latest-h] tbody tr")
+    expect(latest).to_have_count(1)
+    expect(latest).to_contain_text("nordby")
+    expect(page.locator("main")).not_to_contain_text("sorby")
+
+    page.get_by_role("link", name="Schools").click()
+    expect(page.locator("ul.schools li")).to_have_text(["Nordby skole"])
+    for path in (f"/admin/schools/{sorby_id}", f"/admin/runs/{_run_of(site, 'sorby')}"):
+        response = page.goto(f"{site.url}{path}")
+        assert response is not None and response.status == 403, path
+        expect(page.get_by_role("alert")).to_contain_text("ola may not see")
+        expect(page.locator("main")).not_to_contain_text("Sørby")
+
+    page.goto(f"{site.url}/admin/schools/{nordby_id}")
+    expect(page.get_by_label("Pupils' accounts")).to_be_checked()
+    expect(page.get_by_text("hold back pupils' accounts at a new school")).to_be_visible()
+    page.get_by_label("Pupils' accounts").uncheck()
+    page.get_by_label("Guardians from").fill("2027-01-15")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(page.get_by_label("Pupils' accounts")).not_to_be_checked()
+    screenshot(page, "school-settings")
+    with site.sessions() as session:
+        saved = settings_of(session, nordby_id)
+        untouched = settings_of(session, sorby_id)
+    assert (saved.sync_students, str(saved.guardians_from), saved.sync_staff) == (
+        False,
+        "2027-01-15",
+        True,
+    )
+    assert untouched.sync_students and untouched.guardians_from is None
+
+
+def test_a_name_with_a_script_tag_shows_as_text(site: Site) -> None:
+    page = site.sign_in("kari")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.goto(f"{site.url}/admin/runs/{_run_of(site, 'sorby')}")
+    named = page.locator("table.changes strong", has_text="Siv").all_inner_texts()
+    assert named == [f"Siv {XSS} (SiSc)", f"Siv {XSS} (SiSc) · 9B · teacher"]
+    assert page.locator("main script").count() == 0
+    assert dialogs == []
+    screenshot(page, "run-review")
+
+
+def test_phone_width_and_keyboard(site: Site) -> None:
+    page = site.page()
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{site.url}/admin/")
+    # by keyboard alone: the username field has focus, Tab to the password, Enter to send
+    page.keyboard.type("kari")
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct horse battery")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{site.url}/admin/")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip")).to_be_focused()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+    screenshot(page, "dashboard-phone")
