@@ -8,7 +8,7 @@ the group and the place in the hierarchy; the ids stay in the row for machines.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gateway.store import models as m
 from gateway.store.queries import node_paths
 
+Keyed = TypeVar("Keyed", m.Account, m.Node, m.Group)
 # A field holding a reference, and the entity it points at.
 REFS = {
     **dict.fromkeys(
@@ -82,19 +83,19 @@ class Names:
             if entity == "nodes" and after.get("parent") not in (None, ""):
                 return f"{self.ref('nodes', after['parent'])}/{after['name']}"
             return str(after.get("name", key))
-        table = {"accounts": m.Account, "groups": m.Group, "nodes": m.Node}.get(entity)
-        if table is None:
-            return key
-        found = self.session.scalars(
-            select(table).where(table.sync_key == key, table.source_id == self.source_id)
-        ).first()
-        if found is None:
-            return key
-        if isinstance(found, m.Account):
-            return person(found.given_name, found.family_name, found.username)
-        if isinstance(found, m.Node):
-            return self.paths.get(found.id, found.name)
-        return str(found.name)
+        if entity == "accounts":
+            acc = self._keyed(m.Account, key)
+            return person(acc.given_name, acc.family_name, acc.username) if acc else key
+        if entity == "nodes":
+            node = self._keyed(m.Node, key)
+            return self.paths.get(node.id, node.name) if node else key
+        group = self._keyed(m.Group, key) if entity == "groups" else None
+        return group.name if group else key
+
+    def _keyed(self, table: type[Keyed], key: str) -> Keyed | None:
+        """The run's source's stored row of that sync key."""
+        query = select(table).where(table.sync_key == key, table.source_id == self.source_id)
+        return self.session.scalars(query).first()
 
     def subject(self, row: dict[str, Any]) -> str:
         """What one change row is about, in words."""

@@ -51,7 +51,9 @@ def overview(session: Session, admin: Principal) -> dict[str, Any]:
     for row in shown:
         row["issues"] = totals[row["run"]]
         row["started"] = datetime.fromisoformat(row["started_at"])
-    in_reach = {name for name, source_id in names.items() if allowed is None or source_id in allowed}
+    in_reach = {
+        name for name, source_id in names.items() if allowed is None or source_id in allowed
+    }
     unmapped = [
         r for r in profiles.review(session) if r["profile"] is None and r["source"] in in_reach
     ]

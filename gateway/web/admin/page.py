@@ -57,9 +57,7 @@ def render(
         "translations": i18n.translations(locale),
         "here": request.path,
     }
-    return aiohttp_jinja2.render_template(
-        template, request, {**shared, **context}, status=status
-    )
+    return aiohttp_jinja2.render_template(template, request, {**shared, **context}, status=status)
 
 
 @pass_context

@@ -39,7 +39,9 @@ def _filtered(issues: list[RowIssue], request: web.Request) -> list[RowIssue]:
     """The issues of the severity and code asked for."""
     severity, code = request.query.get("severity", ""), request.query.get("code", "")
     return [
-        i for i in issues if (not severity or i.severity == severity) and (not code or i.code == code)
+        i
+        for i in issues
+        if (not severity or i.severity == severity) and (not code or i.code == code)
     ]
 
 
@@ -128,7 +130,8 @@ async def _decide(request: web.Request, action: str) -> web.StreamResponse:
     else:
         await asyncio.to_thread(sync.discard, sessions, run_id, config.heartbeat_timeout)
     await in_store(
-        request, lambda s: audit.record(s, admin.name, f"run.{action}", str(run_id), address=address)
+        request,
+        lambda s: audit.record(s, admin.name, f"run.{action}", str(run_id), address=address),
     )
     raise web.HTTPSeeOther(f"/admin/runs/{run_id}")
 

@@ -67,7 +67,8 @@ async def save_settings(request: web.Request) -> web.Response:
     """Save the form: each switch on or off, the guardians-from date or none."""
     form = await request.post()
     pairs = [f"{key}={'true' if form.get(key) else 'false'}" for key in SWITCHES]
-    pairs.append(f"guardians_from={form.get('guardians_from') or 'none'}")
+    day = form.get("guardians_from")
+    pairs.append(f"guardians_from={day if isinstance(day, str) and day else 'none'}")
     admin, address = who(request), request.remote or ""
 
     def work(session: Session) -> dict[str, Any]:

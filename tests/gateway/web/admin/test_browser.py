@@ -3,6 +3,8 @@ approved, a school admin kept to their school, escaping, the strict CSP, phone w
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -19,7 +21,9 @@ def _names(site: Site, keys: tuple[str, ...]) -> list[str]:
     """How the UI names these accounts: full name and username."""
     with site.sessions() as session:
         rows = {a["sync_key"]: a for a in queries.accounts(session) if a["source"] == "nordby"}
-    return [f"{rows[k]['given_name']} {rows[k]['family_name']} ({rows[k]['username']})" for k in keys]
+    return [
+        f"{rows[k]['given_name']} {rows[k]['family_name']} ({rows[k]['username']})" for k in keys
+    ]
 
 
 def test_sign_in_then_the_dashboard(site: Site) -> None:
@@ -156,3 +160,26 @@ def test_phone_width_and_keyboard(site: Site) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     screenshot(page, "dashboard-phone")
+
+
+def test_norwegian_from_the_browser_then_swedish_from_the_switch(site: Site) -> None:
+    page = site.page(locale="nb-NO")
+    page.goto(f"{site.url}/admin/")
+    expect(page.locator("html")).to_have_attribute("lang", "nb")
+    expect(page.get_by_role("button", name="Logg inn")).to_be_visible()
+    page.get_by_label("Brukernavn").fill("kari")
+    page.get_by_label("Passord").fill("correct horse battery")
+    page.get_by_role("button", name="Logg inn").click()
+    expect(page.locator("h1")).to_have_text("Oversikt")
+    latest = page.locator("section[aria-labelledby=latest-h] tbody tr").nth(1)
+    expect(latest).to_contain_text("brukt")
+    expect(latest.locator("td").nth(3)).to_have_text(re.compile(r"^\d+\. des\. \d{4}"))
+    screenshot(page, "dashboard-nb")
+
+    page.get_by_role("link", name="Svenska").click()
+    expect(page.locator("h1")).to_have_text("Översikt")
+    page.get_by_role("link", name="Skolor").click()  # the choice sticks (a cookie)
+    expect(page.locator("h1")).to_have_text("Skolor")
+    page.get_by_role("link", name="Nordby skole").click()
+    expect(page.get_by_text("pausa all synkronisering")).to_be_visible()
+    screenshot(page, "school-settings-sv")
