@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.auth import admins
@@ -119,21 +119,19 @@ def sorby() -> World:
     return world
 
 
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    """Playwright, driving the machine's own Chromium (never a downloaded browser)."""
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """A headless Chromium: the machine's own, driven by Playwright, never a downloaded one.
+
+    Per test, not per session: Playwright's sync driver keeps its event loop current while
+    it runs, which the asyncio tests that follow could not share.
+    """
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
     with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """One headless Chromium for the whole run."""
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-    yield chromium
-    chromium.close()
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture
