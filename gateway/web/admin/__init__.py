@@ -22,6 +22,8 @@ def create() -> web.Application:
         autoescape=jinja2.select_autoescape(["html"], default=True),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         page.gettext, page.ngettext, newstyle=True

@@ -110,6 +110,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     except GatewayError as err:
         status = next((code for kind, code in STATUSES if isinstance(err, kind)), 409)
         response = render(request, "error.html", {"message": str(err)}, status=status)
+    except Exception:
+        log.exception("unexpected error on %s", request.path)
+        message = "internal error (see the server's log)"
+        response = render(request, "error.html", {"message": message}, status=500)
     response.headers.update(HEADERS)
     if request.query.get("lang") in i18n.LOCALES:
         response.set_cookie(

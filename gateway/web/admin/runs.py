@@ -24,6 +24,7 @@ from mapping.records import RowIssue
 routes = web.RouteTableDef()
 ISSUES_PER_PAGE = 50
 CHANGES_PER_PAGE = 100
+REMOVALS_SHOWN = 1000  # a held run lists this many removals by name; the changes page has all
 REMOVALS = {"expire", "inactivate", "remove", "delete"}
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -79,9 +80,10 @@ def review(session: Session, request: web.Request) -> dict[str, Any]:
         "change_count": len(rows),
         "changes_page": changes_page,
         "changes_pages": max(1, -(-len(rows) // CHANGES_PER_PAGE)),
-        "removals": names.named(session, run.source_id, rows, removals)
+        "removals": names.named(session, run.source_id, rows, removals[:REMOVALS_SHOWN])
         if run.state == "held"
         else [],
+        "removal_count": len(removals),
     }
 
 
