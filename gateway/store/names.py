@@ -23,7 +23,9 @@ REFS = {
         ("account_id", "account", "guardian_id", "guardian", "student_id", "student"), "accounts"
     ),
     **dict.fromkeys(("group_id", "group", "course_id", "course"), "groups"),
-    **dict.fromkeys(("node_id", "node", "parent_id", "parent", "school_id", "school"), "nodes"),
+    **dict.fromkeys(
+        ("node_id", "node", "nodes", "parent_id", "parent", "school_id", "school"), "nodes"
+    ),
     "profile_id": "profiles",
 }
 

@@ -140,6 +140,8 @@ def test_a_name_with_a_script_tag_shows_as_text(site: Site) -> None:
     page.goto(f"{site.url}/admin/runs/{_run_of(site, 'sorby')}")
     named = page.locator("table.changes strong", has_text="Siv").all_inner_texts()
     assert named == [f"Siv {XSS} (SiSc)", f"Siv {XSS} (SiSc) · 9B · teacher"]
+    placed = page.locator("table.changes tr", has=page.locator("td", has_text="nodes"))
+    assert placed.locator("td.after").all_inner_texts() == ["Sørby skole"] * 3  # not an id
     assert page.locator("main script").count() == 0
     assert dialogs == []
     screenshot(page, "run-review")
