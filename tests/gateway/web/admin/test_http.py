@@ -9,10 +9,13 @@ import re
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.auth import audit
 from gateway.config import Config
 from gateway.feeds import Feed
+from gateway.local import settings_of
 from gateway.store import models as m
 from gateway.store import runs
 from gateway.sync.run import run
@@ -129,3 +132,62 @@ async def test_the_issues_csv_cannot_run_formulas(
         ["error", "bad_value", "accounts", "'+47", "'@x.csv", "3", '\'=HYPERLINK("http://x")'],
     ]
     assert [safe_cell(v) for v in ("-1", "a=b", "", None, "\tx")] == ["'-1", "a=b", "", "", "'\tx"]
+
+
+async def test_failed_sign_ins_are_rate_limited_on_the_page_too(gateway: Gateway) -> None:
+    form = {"username": "kari", "password": "wrong", "next": "/admin/"}
+    for _ in range(5):
+        response = await gateway.client.post("/admin/sign-in", data=form)
+        assert response.status == 401
+        assert "Wrong username or password." in await response.text()
+    right = {**form, "password": PASSWORD}
+    response = await gateway.client.post("/admin/sign-in", data=right)
+    assert response.status == 429
+    assert "Too many failed sign-ins" in await response.text()
+
+
+async def test_issues_are_filtered_by_severity_and_code_and_paged(
+    gateway: Gateway, sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    held = held_run(sessions, database_url, tmp_path)  # it has 3 issues of its own
+    many = [
+        RowIssue("warning", "bad_email", f"e-mail {n}", "accounts", f"K{n}", n) for n in range(60)
+    ]
+    with sessions.begin() as session:
+        runs.save_issues(session, held, many)
+    client = gateway.client
+    await sign_in(client, "kari")
+
+    async def shown(query: str) -> list[str]:
+        page = await (await client.get(f"/admin/runs/{held}?{query}")).text()
+        return re.findall(r"<td>(e-mail \d+)</td>", page)
+
+    assert await shown("code=bad_email") == [f"e-mail {n}" for n in range(50)]
+    assert await shown("code=bad_email&page=2") == [f"e-mail {n}" for n in range(50, 60)]
+    assert await shown("severity=error") == []
+    page = await (await client.get(f"/admin/runs/{held}?severity=warning&page=2")).text()
+    assert "Page 2 of 2" in page and "Issues (61)" in page
+    assert "Issues (2)" in await (await client.get(f"/admin/runs/{held}?severity=error")).text()
+
+
+async def test_a_settings_change_is_audited(
+    gateway: Gateway, sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    held_run(sessions, database_url, tmp_path)
+    with sessions() as session:
+        school = session.scalars(select(m.Node.id).where(m.Node.kind == "school")).one()
+    csrf = await sign_in(gateway.client, "ola")
+    form = {"csrf": csrf, "auto_sync": "on", "guardians_from": "not a date"}
+    response = await gateway.client.post(f"/admin/schools/{school}", data=form)
+    assert response.status == 400
+    assert "guardians_from must be a date" in await response.text()
+    response = await gateway.client.post(
+        f"/admin/schools/{school}", data={**form, "guardians_from": ""}
+    )
+    assert response.status == 200 and "Saved." in await response.text()
+    with sessions() as session:
+        settings = settings_of(session, school)
+        entries = [(e["actor"], e["action"], e["target"]) for e in audit.entries(session)]
+    assert settings.auto_sync and not settings.sync_students and not settings.sync_staff
+    assert entries[0] == ("ola", "settings.set", "Nordby skole")
+    assert [e for e in entries if e[1] == "settings.set"] == [entries[0]]  # the refused one is not
