@@ -53,7 +53,10 @@ def render(
         "who": request.get(WHO),
         "csrf": request.get(CSRF, ""),
         "locale": locale,
-        "locales": i18n.LOCALES,
+        "locales": {  # each language's link keeps the page and its query
+            code: (name, str(request.rel_url.update_query(lang=code)))
+            for code, name in i18n.LOCALES.items()
+        },
         "translations": i18n.translations(locale),
         "here": request.path,
     }

@@ -191,3 +191,11 @@ async def test_a_settings_change_is_audited(
     assert settings.auto_sync and not settings.sync_students and not settings.sync_staff
     assert entries[0] == ("ola", "settings.set", "Nordby skole")
     assert [e for e in entries if e[1] == "settings.set"] == [entries[0]]  # the refused one is not
+
+
+async def test_the_language_switch_keeps_the_page_and_its_query(gateway: Gateway) -> None:
+    response = await gateway.client.get("/admin/sign-in?next=/admin/runs/7&lang=sv")
+    page = await response.text()
+    assert 'href="/admin/sign-in?next=/admin/runs/7&amp;lang=nb"' in page
+    assert "<h1>Logga in</h1>" in page
+    assert "rostergate_lang=sv" in response.headers["Set-Cookie"]
