@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from sys import intern
 
@@ -92,8 +92,32 @@ def _duplicate(entity: str, record: Person | Org | Group, first: Person | Org | 
     )
 
 
-def collect(stream: Iterable[Record | RowIssue]) -> Desired:
-    """Read the whole stream; the first record with a key wins, later ones are issues."""
+# How often ``collect`` tells its caller how many records have passed.
+TICK_EVERY = 1000
+
+
+def counted(
+    stream: Iterable[Record | RowIssue], tick: Callable[[int], None]
+) -> Iterator[Record | RowIssue]:
+    """The stream unchanged; ``tick`` hears the count every ``TICK_EVERY`` items and at the end."""
+    count = 0
+    for count, item in enumerate(stream, 1):
+        yield item
+        if count % TICK_EVERY == 0:
+            tick(count)
+    tick(count)
+
+
+def collect(
+    stream: Iterable[Record | RowIssue], tick: Callable[[int], None] | None = None
+) -> Desired:
+    """Read the whole stream; the first record with a key wins, later ones are issues.
+
+    ``tick`` hears how many records have been read as they pass (the readers stream: a
+    file is read once).
+    """
+    if tick is not None:
+        stream = counted(stream, tick)
     desired = Desired()
     keyed: dict[type, tuple[str, dict[str, Person] | dict[str, Org] | dict[str, Group]]] = {
         Person: ("accounts", desired.persons),

@@ -21,6 +21,8 @@ from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
 from gateway.store import lookup, owners, runs, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
+from gateway.store.locks import source_lock
+from gateway.store.progress import Listener, RunProgress
 from gateway.sync import safety
 from gateway.sync.changes import Plan, Policy
 from gateway.sync.desired import Desired, collect
@@ -67,15 +69,18 @@ def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
     return Policy(mode, today or date.today(), threshold, removals)
 
 
-def _read(feed: Feed, config: Config) -> Desired:
+def _read(feed: Feed, config: Config, progress: RunProgress) -> Desired:
     """Read the whole feed into the desired state; a FeedError means nothing is written."""
     settings = {
         "pifu_schema": config.pifu_schema,
         "max_line_bytes": config.max_line_bytes,
         **config.sources.get(feed.source_name, {}),
     }
+    progress("read", 0)
     with open_records(feed, settings) as records:
-        return collect(records)
+        desired = collect(records, tick=lambda count: progress("read", count))
+    progress("plan", progress.read, progress.read)
+    return desired
 
 
 def _plan_and_apply(
@@ -86,6 +91,7 @@ def _plan_and_apply(
     run_id: int,
     policy: Policy,
     dry_run: bool,
+    progress: RunProgress,
 ) -> Report:
     """Plan against a fresh snapshot, then preview, hold or apply, all in one transaction."""
     snap = snapshot.load(session, source_id, feed.source_name, desired.memberships.by_key)
@@ -99,6 +105,7 @@ def _plan_and_apply(
     if the_plan.held:
         return runs.finish(session, run_id, "held", the_plan, now())
     if the_plan.changes_anything:
+        progress("apply", progress.read, progress.read)
         writer.apply(session, the_plan, run_id, now())
     runs.mark_applied(session, run_id)
     return runs.finish(session, run_id, "applied", the_plan, now())
@@ -111,22 +118,50 @@ def run(
     *,
     dry_run: bool = False,
     today: date | None = None,
+    run_id: int | None = None,
+    progress: Listener | None = None,
 ) -> Report:
-    """Import one feed (or preview it) and return its report."""
+    """Import one feed (or preview it) and return its report.
+
+    ``run_id`` names a queued run a worker has claimed (``gateway.queue``): the run goes on
+    that row instead of a new one. ``progress`` hears how far the run has come, as its row
+    records it. Runs of one source hold its lock, so they never apply at once.
+    """
     policy = policy_for(config, feed, today)
-    with sessions.begin() as session:
-        owners.recover(session, config.heartbeat_timeout)
-        if feed.format == "csv" and feed.options.get("school"):
-            schools = lookup.schools(session, feed.source_name)
-            school = schools.canonical(feed.options["school"])
-            feed = dataclasses.replace(feed, options={**feed.options, "school": school})
-        source_id = sources.ensure(session, feed.source_name)
-        run_id = runs.start(
-            session, source_id=source_id, fmt=feed.format, file=feed.path.name, dry_run=dry_run
-        )
+    with source_lock(sessions.kw["bind"], feed.source_name):
+        with sessions.begin() as session:
+            owners.recover(session, config.heartbeat_timeout)
+            if feed.format == "csv" and feed.options.get("school"):
+                schools = lookup.schools(session, feed.source_name)
+                school = schools.canonical(feed.options["school"])
+                feed = dataclasses.replace(feed, options={**feed.options, "school": school})
+            source_id = sources.ensure(session, feed.source_name)
+            if run_id is None:
+                run_id = runs.start(
+                    session,
+                    source_id=source_id,
+                    fmt=feed.format,
+                    file=feed.path.name,
+                    dry_run=dry_run,
+                )
+        recorder = RunProgress(sessions, run_id, listener=progress)
+        return _guarded(sessions, feed, config, source_id, run_id, policy, dry_run, recorder)
+
+
+def _guarded(
+    sessions: sessionmaker[Session],
+    feed: Feed,
+    config: Config,
+    source_id: int,
+    run_id: int,
+    policy: Policy,
+    dry_run: bool,
+    progress: RunProgress,
+) -> Report:
+    """Run with a heartbeat; a feed that cannot be read, or any error, fails the run."""
     try:
         with without_gc(), owners.heartbeat(sessions, run_id, config.heartbeat_timeout / 4):
-            return _run(sessions, feed, config, source_id, run_id, policy, dry_run)
+            return _run(sessions, feed, config, source_id, run_id, policy, dry_run, progress)
     except FeedError as err:
         issue = RowIssue(
             "error", err.code, err.message, line=err.line, file=err.file or feed.path.name
@@ -162,13 +197,16 @@ def _run(
     run_id: int,
     policy: Policy,
     dry_run: bool,
+    progress: RunProgress,
 ) -> Report:
     """Read, plan and apply, planning again once if another writer got in first."""
-    desired = _read(feed, config)
+    desired = _read(feed, config, progress)
     for attempt in (1, 2):
         try:
             with sessions.begin() as session:
-                report = _plan_and_apply(session, desired, feed, source_id, run_id, policy, dry_run)
+                report = _plan_and_apply(
+                    session, desired, feed, source_id, run_id, policy, dry_run, progress
+                )
             break
         except ConflictError:
             if attempt == 2:
