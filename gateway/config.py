@@ -35,6 +35,8 @@ class Config:
     port: int = 8080
     busy_timeout: float = 30.0
     heartbeat_timeout: float = 600.0
+    workers: int = 1
+    spool_dir: str = ""  # "" : `spool` beside a SQLite store, else var/spool (gateway.queue.spool)
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -69,6 +71,8 @@ SETTINGS: dict[str, Setting] = {
     "port": Setting(int, SITE, PORT, "the port `serve` listens on"),
     "busy_timeout": Setting(float, SITE, COUNT, "seconds a SQLite write waits for others"),
     "heartbeat_timeout": Setting(float, SITE, POSITIVE, "seconds before a silent run is gone"),
+    "workers": Setting(int, SITE, COUNT, "import workers in `serve` (at most 1 on SQLite)"),
+    "spool_dir": Setting(str, SITE, None, "where queued runs keep their input"),
     "removal_threshold": Setting(float, BOTH, SHARE, "the share a run may remove unheld"),
     "usernames": Setting(str, BOTH, USERNAME_MODES, "how usernames are chosen"),
     "pifu_schema": Setting(str, BOTH, None, "an XSD to validate PIFU-IMS feeds against"),

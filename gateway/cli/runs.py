@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from gateway.cli import render
 from gateway.cli.app import App
+from gateway.cli.progress import bar_for
 from gateway.errors import UsageError
 from gateway.feeds import FORMATS, Feed, detect, load_columns
+from gateway.queue import enqueue, spool
+from gateway.queue.worker import work
 from gateway.store import owners, runs, seed
 from gateway.sync import run as sync
 from gateway.sync.report import Report
@@ -49,7 +53,49 @@ def cmd_import(app: App, args: argparse.Namespace) -> int:
     if args.columns:
         options["columns"] = load_columns(args.columns)
     feed = Feed(path, fmt, args.source or "", {k: v for k, v in options.items() if v})
-    return _finish(sync.run(app.sessions, app.config, feed, dry_run=args.dry_run), args.json)
+    if args.queue:
+        return _enqueue(app, feed, args.dry_run, args.json)
+    bar = bar_for(args.json)
+    try:
+        report = sync.run(app.sessions, app.config, feed, dry_run=args.dry_run, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return _finish(report, args.json)
+
+
+def _enqueue(app: App, feed: Feed, dry_run: bool, as_json: bool) -> int:
+    """Queue the feed (a copy of it in the spool) for a worker; print the run's id."""
+    sessions = app.sessions
+    copy = spool.spool_file(feed.path, spool.directory(app.config))
+    try:
+        with sessions.begin() as session:
+            run_id = enqueue(
+                session,
+                source=feed.source_name,
+                fmt=feed.format,
+                spool_path=copy,
+                options=feed.options,
+                dry_run=dry_run,
+                origin="cli",
+            )
+    except BaseException:
+        spool.discard(copy)
+        raise
+    print(render.dump({"run": run_id, "state": "queued"}) if as_json else run_id)
+    return 0
+
+
+def cmd_worker(app: App, args: argparse.Namespace) -> int:
+    """Run queued runs in the foreground, one at a time, printing each one's outcome."""
+
+    def done(report: Report) -> None:
+        word = render.STATE_WORDS.get(report.state, report.state)
+        line = json.dumps(report.to_json(), ensure_ascii=False, default=str)  # one line a run
+        print(line if args.json else f"run {report.run}: {word}", flush=True)
+
+    work(app.sessions, app.config, drain=args.drain, done=done)
+    return 0
 
 
 def cmd_runs(app: App, args: argparse.Namespace) -> int:
@@ -60,12 +106,20 @@ def cmd_runs(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print(render.dump(rows))
         return 0
-    table = [
-        [r["run"], r["started_at"], r["kind"], r["state"], r["source"], r["format"], r["file"]]
-        for r in rows
-    ]
-    print(render.table(table, ["run", "started", "kind", "state", "source", "format", "file"]))
+    columns = ("run", "started_at", "kind", "state", "source", "format", "file")
+    table = [[*(r[c] for c in columns), _progress(r["progress"])] for r in rows]
+    header = ["run", "started", "kind", "state", "source", "format", "file", "progress"]
+    print(render.table(table, header))
     return 0
+
+
+def _progress(progress: dict[str, object] | None) -> str:
+    """A running run's progress in a few words, e.g. ``read 12,000``."""
+    if not progress:
+        return ""
+    return (
+        f"{progress['phase']} {progress['read']:,}" if progress["read"] else str(progress["phase"])
+    )
 
 
 def cmd_report(app: App, args: argparse.Namespace) -> int:
@@ -141,7 +195,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--strict", action="store_true", help="IMS: schema violations fail the run")
     p.add_argument("--dry-run", action="store_true", help="preview: show the plan, write nothing")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--queue",
+        action="store_true",
+        help="queue the run for a worker (serve, or `rostergate worker`); print its id",
+    )
     p.set_defaults(handler=cmd_import)
+    p = sub.add_parser("worker", help="run queued imports in the foreground")
+    p.add_argument("--drain", action="store_true", help="stop once no run is left in the queue")
+    p.add_argument("--json", action="store_true", help="print each run's report as JSON")
+    p.set_defaults(handler=cmd_worker)
     p = sub.add_parser("runs", help="list the latest runs")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")

@@ -159,7 +159,21 @@ def report(session: Session, run_id: int) -> Report:
         run.held,
         run.new_nodes or [],
         run.error or "",
+        progress(run),
     )
+
+
+def progress(run: m.ImportRun) -> dict[str, Any] | None:
+    """How far a queued or running run has come: phase, records read, of how many; else None."""
+    if run.state not in ("queued", "running"):
+        return None
+    beat = run.heartbeat_at.isoformat(timespec="seconds") if run.heartbeat_at else None
+    return {
+        "phase": run.phase or ("queued" if run.state == "queued" else "start"),
+        "read": run.records_read or 0,
+        "total": run.records_total,
+        "heartbeat_at": beat,
+    }
 
 
 def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
@@ -177,12 +191,14 @@ def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
                 "run": run.id,
                 "kind": run.kind,
                 "state": run.state,
+                "origin": run.origin,
                 "source": source,
                 "format": run.format,
                 "file": run.file,
                 "dry_run": run.dry_run,
                 "started_at": run.started_at.isoformat(timespec="seconds"),
                 "counts": run.counts,
+                "progress": progress(run),
             }
         )
     return out

@@ -13,10 +13,11 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
+from gateway.queue.worker import Workers
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
 from gateway.web import api, auth
-from gateway.web.keys import config_key, engine_key, sessions_key
+from gateway.web.keys import config_key, engine_key, sessions_key, workers_key
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,17 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
     engine.dispose()
 
 
+async def _workers(app: web.Application) -> AsyncIterator[None]:
+    """Run the queue's workers while the app runs (one on SQLite: it has a single writer)."""
+    config, engine = app[config_key], app[engine_key]
+    count = min(config.workers, 1) if engine.dialect.name == "sqlite" else config.workers
+    workers = Workers(app[sessions_key], config, count)
+    app[workers_key] = workers
+    workers.start()
+    yield
+    await workers.stop()
+
+
 async def health(request: web.Request) -> web.Response:
     """Liveness check: the process answers."""
     return web.json_response({"status": "ok"})
@@ -85,6 +97,7 @@ def create_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[errors])
     app[config_key] = config
     app.cleanup_ctx.append(_store)
+    app.cleanup_ctx.append(_workers)
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
     admin_api = web.Application(middlewares=[auth.credentials])
