@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 # The first key of the advisory locks that stand for sources (the scheduler takes others).
 SOURCE_LOCKS = 0x5243  # "RC"
+# The lock a run holds from planning to commit: see ``write_lock``.
+STORE_WRITES = (0x5244, 0)
 
 
 @contextmanager
@@ -30,3 +33,14 @@ def source_lock(engine: Engine, source: str) -> Iterator[None]:
             yield
         finally:
             conn.execute(select(func.pg_advisory_unlock(*key)))
+
+
+def write_lock(session: Session) -> None:
+    """Plan and apply alone, until the session's transaction ends (PostgreSQL).
+
+    Every apply moves the store's one revision, so two runs of different sources cannot
+    apply at once anyway: the second would find its plan stale and plan again. Waiting
+    here instead, they read their feeds side by side and plan against a store at rest.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(*STORE_WRITES)))

@@ -21,7 +21,7 @@ from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
 from gateway.store import lookup, owners, runs, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
-from gateway.store.locks import source_lock
+from gateway.store.locks import source_lock, write_lock
 from gateway.store.progress import Listener, RunProgress
 from gateway.sync import safety
 from gateway.sync.changes import Plan, Policy
@@ -204,6 +204,8 @@ def _run(
     for attempt in (1, 2):
         try:
             with sessions.begin() as session:
+                if not dry_run:
+                    write_lock(session)
                 report = _plan_and_apply(
                     session, desired, feed, source_id, run_id, policy, dry_run, progress
                 )
