@@ -20,6 +20,8 @@ from gateway.store.owners import now
 
 log = logging.getLogger(__name__)
 
+# Counts go to the row at most this often (a new phase goes at once).
+WRITE_EVERY = 0.5
 # What a progress listener is told: the phase (read, plan, apply), records read, of how many.
 Listener = Callable[[str, int, int | None], None]
 
@@ -31,10 +33,11 @@ class RunProgress:
         self,
         sessions: sessionmaker[Session],
         run_id: int,
-        every: float = 0.5,
+        every: float | None = None,
         listener: Listener | None = None,
     ) -> None:
-        self.sessions, self.run_id, self.every, self.listener = sessions, run_id, every, listener
+        self.sessions, self.run_id, self.listener = sessions, run_id, listener
+        self.every = WRITE_EVERY if every is None else every
         self.phase, self.read = "", 0
         self.written_at = 0.0
 
