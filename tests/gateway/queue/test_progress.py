@@ -103,7 +103,7 @@ def test_the_bar_shows_phase_records_and_rate_on_a_terminal(
     assert report.state == "applied"
     shown = terminal.getvalue().split("\r")
     assert [line.split()[0] for line in shown if line.strip()] == ["read", "plan", "apply"]
-    assert "apply 5 records  (" in terminal.getvalue()
+    assert "apply 3 records  (" in terminal.getvalue()
     assert shown[-1] == ""  # the line is cleared at the end
 
 
