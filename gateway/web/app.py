@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
+from gateway.queue.spool import TooLarge
 from gateway.queue.worker import Workers
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
@@ -27,6 +28,7 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (UsageError, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
+    (TooLarge, 413),
 )
 
 

@@ -11,24 +11,24 @@ from aiohttp.test_utils import TestClient
 
 from gateway.config import Config
 from gateway.queue import spool
+from gateway.web.app import errors
 
 ClientMaker = Callable[[Any], Awaitable[TestClient[Any, Any]]]
 CAP = 100_000
 
 
 async def spooler(aiohttp_client: ClientMaker, folder: Path) -> TestClient[Any, Any]:
-    """A route that spools its body (named by ?name=) under the cap and says where."""
+    """A route that spools its body (named by ?name=) under the cap and says where.
+
+    Its errors go through the gateway's error middleware, as the push route's do.
+    """
 
     async def handle(request: web.Request) -> web.Response:
-        try:
-            path = await spool.spool_stream(
-                request.content, folder, CAP, request.query.get("name", "body")
-            )
-        except spool.TooLarge as err:
-            return web.json_response({"error": str(err)}, status=413)
+        name = request.query.get("name", "body")
+        path = await spool.spool_stream(request.content, folder, CAP, name)
         return web.json_response({"path": str(path)})
 
-    app = web.Application()
+    app = web.Application(middlewares=[errors])
     app.router.add_post("/", handle)
     return await aiohttp_client(app)
 
