@@ -99,7 +99,11 @@ TICK_EVERY = 1000
 def counted(
     stream: Iterable[Record | RowIssue], tick: Callable[[int], None]
 ) -> Iterator[Record | RowIssue]:
-    """The stream unchanged; ``tick`` hears the count every ``TICK_EVERY`` items and at the end."""
+    """The stream unchanged; ``tick`` hears the count every ``TICK_EVERY`` items and at the end.
+
+    Wrapped around a reader's stream on its way into ``collect``, it counts records as
+    they pass: the readers stream, so a file is read once.
+    """
     count = 0
     for count, item in enumerate(stream, 1):
         yield item
@@ -108,16 +112,8 @@ def counted(
     tick(count)
 
 
-def collect(
-    stream: Iterable[Record | RowIssue], tick: Callable[[int], None] | None = None
-) -> Desired:
-    """Read the whole stream; the first record with a key wins, later ones are issues.
-
-    ``tick`` hears how many records have been read as they pass (the readers stream: a
-    file is read once).
-    """
-    if tick is not None:
-        stream = counted(stream, tick)
+def collect(stream: Iterable[Record | RowIssue]) -> Desired:
+    """Read the whole stream; the first record with a key wins, later ones are issues."""
     desired = Desired()
     keyed: dict[type, tuple[str, dict[str, Person] | dict[str, Org] | dict[str, Group]]] = {
         Person: ("accounts", desired.persons),

@@ -25,7 +25,7 @@ from gateway.store.locks import source_lock, write_lock
 from gateway.store.progress import Listener, RunProgress
 from gateway.sync import safety
 from gateway.sync.changes import Plan, Policy
-from gateway.sync.desired import Desired, collect
+from gateway.sync.desired import Desired, collect, counted
 from gateway.sync.plan import plan
 from gateway.sync.report import Report
 from gateway.sync.revert import plan_revert
@@ -78,7 +78,7 @@ def _read(feed: Feed, config: Config, progress: RunProgress) -> Desired:
     }
     progress("read", 0)
     with open_records(feed, settings) as records:
-        desired = collect(records, tick=lambda count: progress("read", count))
+        desired = collect(counted(records, lambda count: progress("read", count)))
     progress("plan", progress.read, progress.read)
     return desired
 

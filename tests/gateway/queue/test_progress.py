@@ -19,7 +19,7 @@ from gateway.store import models as m
 from gateway.store import progress
 from gateway.store.progress import RunProgress
 from gateway.sync import run as sync
-from gateway.sync.desired import collect
+from gateway.sync.desired import collect, counted
 from mapping.records import Person
 from tests.gateway.queue.conftest import Enqueue
 from tests.support.cli import Cli
@@ -47,7 +47,7 @@ def progress_of(
 def test_collect_counts_records_as_they_pass() -> None:
     heard: list[int] = []
     people = (Person(str(n), "Ada", f"Berg{n}") for n in range(2500))
-    desired = collect(people, tick=heard.append)
+    desired = collect(counted(people, heard.append))
     assert len(desired.persons) == 2500
     assert heard == [1000, 2000, 2500]
 
