@@ -259,4 +259,5 @@ def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = Fals
     except Exception as err:  # the transaction wrote nothing; the revert run says why
         with sessions.begin() as session:
             runs.fail(session, revert_id, f"revert of run {run_id} failed: {err}", [], now())
+        err.add_note(f"run {revert_id} is recorded as failed; nothing was written")
         raise
