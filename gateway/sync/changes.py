@@ -41,6 +41,7 @@ class Policy:
     today: date = field(default_factory=date.today)
     removal_threshold: float = 0.10
     removals: bool = True
+    schools: tuple[str, ...] = ()  # the source's schools by key, path or name; () = every one
 
 
 @dataclass
