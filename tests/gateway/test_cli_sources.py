@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.auth import audit
@@ -100,9 +101,7 @@ def test_source_token_rotates_and_only_its_hash_is_kept(
     new = cli("source", "token", "vigilo").out.strip()
     assert new != old
     with sessions() as session:
-        stored = session.scalar(
-            m.Source.__table__.select().with_only_columns(m.Source.token_hash)  # type: ignore[attr-defined]
-        )
+        stored = session.scalar(select(m.Source.token_hash))
         assert stored not in (old, new) and len(stored) == 64
         assert sources.authenticate(session, "vigilo", old) is None
         assert sources.authenticate(session, "vigilo", new) == Principal(
