@@ -42,6 +42,7 @@ class Context:
         ] = {}
         self._group_schools: dict[str, str] = {}
         self._in_scope: dict[str | int, bool] = {}
+        self._above: set[str] | None = None
 
     def issue(
         self,
@@ -98,6 +99,16 @@ class Context:
                 self.policy.schools, node.key, node.name, self.snapshot.path_of(school_id)
             )
         return self._in_scope[school_id]
+
+    def places_a_school(self, key: str) -> bool:
+        """Whether a node above every school (an owner) lies above one of the source's schools:
+        the source writes it, so that its schools keep their place and their path."""
+        if self._above is None:
+            schools = {k for k, o in self.desired.orgs.items() if o.kind == "school"}
+            schools.update(k for k, n in self.snapshot.nodes.items() if n.kind == "school")
+            reached = (s for s in schools if self.in_scope(s))
+            self._above = {a for s in reached for a in self.tree.ancestors(s)}
+        return key in self._above
 
     def node_in_scope(self, key: str) -> bool:
         """Whether a node the feed places someone at lies in the source's schools."""

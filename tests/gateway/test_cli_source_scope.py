@@ -148,3 +148,31 @@ def test_a_narrowed_source_leaves_the_other_school_as_it_was(cli: Cli, tmp_path:
     )
     assert outside(report)["accounts"] == 1  # G3, whose change is not made
     assert store(cli) == before
+
+
+def test_a_school_named_by_path_keeps_its_owner_above_it(cli: Cli, tmp_path: Path) -> None:
+    """The municipality above Nordby is written (so Nordby keeps its path, and the spec keeps
+    naming it on the next run); Sørby under the same owner is not."""
+    path = tmp_path / "kommune.xml"
+    path.write_bytes(
+        feed(
+            group("K1", "Nordby kommune", typevalue="skoleeier"),
+            group("S1", "Nordby skole", typevalue="school", parent="K1"),
+            group("S2", "Sørby skole", typevalue="school", parent="K1"),
+            person("P1", "Ola", "Dahl"),
+            person("P2", "Per", "Berg"),
+            membership("S1", member("P1", role("01"))),
+            membership("S2", member("P2", role("01"))),
+            mode="full",
+        )
+    )
+    spec = "Nordby kommune/Nordby skole"
+    cli("source", "add", "vigilo", "--format", "ims", "--schools", spec)
+    first = cli.json("import", str(path), "--source", "vigilo")
+    assert outside(first) == {"accounts": 1, "nodes": 1}
+    assert {n["path"] for n in cli.json("list", "nodes")} == {"Nordby kommune", spec}
+    assert keys(cli, "accounts") == {"P1"}
+    again = cli.json("import", str(path), "--source", "vigilo")
+    assert outside(again) == {"accounts": 1, "nodes": 1}
+    assert again["counts"]["accounts"]["unchanged"] == 1
+    assert again["counts"]["nodes"]["unchanged"] == 2
