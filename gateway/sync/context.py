@@ -42,7 +42,6 @@ class Context:
         ] = {}
         self._group_schools: dict[str, str] = {}
         self._in_scope: dict[str | int, bool] = {}
-        self._above: set[str] | None = None
 
     def issue(
         self,
@@ -73,8 +72,12 @@ class Context:
         return stored.id if stored else None
 
     def in_scope(self, school: str) -> bool:
-        """Whether the run's source may write to a school, by key ("" is no school: the site's)."""
-        if not self.policy.schools:
+        """Whether the run's source may write to a school, by key.
+
+        What belongs to no school ("": an owner above the schools, a person not placed yet, a
+        district's course) is in no other school either: the source's own records stay its own.
+        """
+        if not self.policy.schools or not school:
             return True
         if school not in self._in_scope:
             stored = self.snapshot.nodes.get(school)
@@ -82,33 +85,19 @@ class Context:
                 self._in_scope[school] = self.id_in_scope(stored.id)
             else:
                 name, path = self.tree.name(school), self.tree.path(school)
-                self._in_scope[school] = bool(school) and covers(
-                    self.policy.schools, school, name, path
-                )
+                self._in_scope[school] = covers(self.policy.schools, school, name, path)
         return self._in_scope[school]
 
     def id_in_scope(self, school_id: int | None) -> bool:
         """Whether the run's source may write to a stored school, by id (None: no school)."""
-        if not self.policy.schools:
+        if not self.policy.schools or school_id is None:
             return True
-        if school_id is None:
-            return False
         if school_id not in self._in_scope:
             node = self.snapshot.nodes_by_id.get(school_id)
             self._in_scope[school_id] = node is not None and covers(
                 self.policy.schools, node.key, node.name, self.snapshot.path_of(school_id)
             )
         return self._in_scope[school_id]
-
-    def places_a_school(self, key: str) -> bool:
-        """Whether a node above every school (an owner) lies above one of the source's schools:
-        the source writes it, so that its schools keep their place and their path."""
-        if self._above is None:
-            schools = {k for k, o in self.desired.orgs.items() if o.kind == "school"}
-            schools.update(k for k, n in self.snapshot.nodes.items() if n.kind == "school")
-            reached = (s for s in schools if self.in_scope(s))
-            self._above = {a for s in reached for a in self.tree.ancestors(s)}
-        return key in self._above
 
     def node_in_scope(self, key: str) -> bool:
         """Whether a node the feed places someone at lies in the source's schools."""
@@ -182,9 +171,8 @@ class Context:
 
     def may_remove(self, schools: frozenset[int], category: str) -> bool:
         """Whether a stored record at these schools may be expired or removed by this run."""
-        somewhere = schools or (None,)  # no school: the site's, for a source of every school
-        syncs = [self.settings_by_id(s).syncs(category, self.policy.today) for s in somewhere]  # type: ignore[arg-type]
-        return any(not why for why in syncs)
+        syncs = [self.settings_by_id(s).syncs(category, self.policy.today) for s in schools]  # type: ignore[arg-type]
+        return not syncs or any(not why for why in syncs)
 
     def summarise_blocked(self) -> None:
         """Turn the per-school skip counts into one info issue each."""
@@ -211,7 +199,7 @@ class Context:
 
     def _out_of_scope(self, entity: str, school: str, count: int) -> None:
         """One error for the records of a school the source may not write to."""
-        where = f"at {self.tree.name(school)}" if school else "at no school"
         allowed = ", ".join(self.policy.schools)
-        message = f"{count} {entity} {where} skipped: outside this source's schools ({allowed})"
+        name = self.tree.name(school)
+        message = f"{count} {entity} at {name} skipped: outside this source's schools ({allowed})"
         self.issue("error", "out_of_scope", entity, school, message, skipped=count)

@@ -304,8 +304,7 @@ def _plan_person(
     if profile is None and stored is None:
         _pending(ctx, person, fact, notes)
         return True
-    # No school at all is the site's: a source of every school may write there, no other.
-    schools = frozenset(fact.schools) or _stored_schools(ctx, stored) or frozenset({""})
+    schools = frozenset(fact.schools) or _stored_schools(ctx, stored)
     blocked, forced = _rules(ctx, schools, profile.category) if profile else (None, False)
     if profile is None or blocked:
         ctx.skip_person(person.key)

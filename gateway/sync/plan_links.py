@@ -67,7 +67,6 @@ def _remove_links(
 
 
 def _student_in_scope(ctx: Context, student: int) -> bool:
-    """Whether a stored link's pupil is at one of the source's schools (a link is the pupil's)."""
-    if not ctx.policy.schools:
-        return True
-    return any(ctx.id_in_scope(school) for school in ctx.snapshot.schools_of(student))
+    """Whether a stored link's pupil is at one of the source's schools, or at none yet."""
+    schools = ctx.snapshot.schools_of(student) if ctx.policy.schools else ()
+    return not schools or any(ctx.id_in_scope(school) for school in schools)

@@ -66,9 +66,7 @@ def plan_nodes(ctx: Context) -> None:
         stored = snapshot.nodes.get(org.key)
         if stored and (stored.key != org.key or stored.source_id != snapshot.source_id):
             continue  # a school the feed names by another of its names, or another source's
-        school = tree.school(org.key)
-        owner = not school and ctx.policy.schools and ctx.places_a_school(org.key)
-        if not owner and _paused(ctx, "nodes", school):
+        if _paused(ctx, "nodes", tree.school(org.key)):
             continue
         if org.deleted:
             if stored:

@@ -176,3 +176,32 @@ def test_a_school_named_by_path_keeps_its_owner_above_it(cli: Cli, tmp_path: Pat
     assert outside(again) == {"accounts": 1, "nodes": 1}
     assert again["counts"]["accounts"]["unchanged"] == 1
     assert again["counts"]["nodes"]["unchanged"] == 2
+
+
+def test_persons_sent_before_their_memberships_wait_for_them(cli: Cli, tmp_path: Path) -> None:
+    """A persons file places no one: its persons are at no school yet, so none is outside;
+    the memberships file that follows places them, and Sørby's are skipped."""
+    student = '<institutionrole primaryrole="Yes" institutionroletype="Student"/>'
+    persons = tmp_path / "persons.xml"
+    persons.write_bytes(
+        feed(person("P1", "Ola", "Dahl", extra=student), person("P2", "Per", "Berg", extra=student))
+    )
+    groups = tmp_path / "groups.xml"
+    groups.write_bytes(
+        feed(
+            group("S1", "Nordby skole", typevalue="school"),
+            group("S2", "Sørby skole", typevalue="school"),
+            group("8A", "8A", typevalue="class", parent="S1"),
+            group("9A", "9A", typevalue="class", parent="S2"),
+            membership("8A", member("P1", role("01"))),
+            membership("9A", member("P2", role("01"))),
+        )
+    )
+    cli("source", "add", "vigilo", "--format", "ims", "--schools", "Nordby skole")
+    first = cli.json("import", str(persons), "--source", "vigilo")
+    assert outside(first) == {} and first["counts"]["accounts"]["created"] == 2
+    second = cli.json("import", str(groups), "--source", "vigilo")
+    assert outside(second) == {"nodes": 2, "groups": 1, "memberships": 1}
+    assert {(m["group"], m["username"]) for m in cli.json("list", "memberships")} == {
+        ("8A", "OlDa")
+    }
