@@ -114,10 +114,10 @@ def cmd_show(app: App, args: argparse.Namespace) -> int:
 
 def cmd_set(app: App, args: argparse.Namespace) -> int:
     """Change a source's format, schools or settings."""
-    changes = pairs(args.pairs)  # the settings' table refuses an unknown key, naming the nearest
-    fmt = changes.pop("format", None)
-    schools = changes.pop("schools", None)
-    settings = {key: value or None for key, value in changes.items()}  # KEY= falls back
+    given = pairs(args.pairs)  # the settings' table refuses an unknown key, naming the nearest
+    changes = dict(given)
+    fmt, schools = changes.pop("format", None), changes.pop("schools", None)
+    settings: dict[str, Any] = {k: v or None for k, v in changes.items()}  # KEY= falls back
     with app.sessions.begin() as session:
         source = sources.change(
             session,
@@ -126,7 +126,7 @@ def cmd_set(app: App, args: argparse.Namespace) -> int:
             schools=schools.split(",") if schools is not None else None,
             settings=settings,
         )
-        audit.record(session, actor(), "source.set", args.name, {"changes": changes})
+        audit.record(session, actor(), "source.set", args.name, {"changes": given})
         row = sources.describe(session, app.config, source)
     _show(row, args.json)
     return 0

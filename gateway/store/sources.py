@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import secrets
 from gateway.auth.scopes import Principal
-from gateway.config import Config, source_setting
+from gateway.config import SOURCE_KEYS, Config, source_setting
 from gateway.errors import NotFound, UsageError
 from gateway.store import models as m
 
@@ -120,6 +120,9 @@ def change(
     if settings:
         kept = dict(source.settings or {})
         unset = [key for key, value in settings.items() if value is None]
+        for key in unset:
+            if key not in SOURCE_KEYS:
+                raise UsageError(f"unknown setting {key}; known: {', '.join(SOURCE_KEYS)}")
         kept.update(checked_settings({k: v for k, v in settings.items() if v is not None}))
         source.settings = {k: v for k, v in kept.items() if k not in unset}
     source.updated_at = _now()

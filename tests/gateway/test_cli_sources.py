@@ -221,3 +221,19 @@ def test_authenticate_tells_a_wrong_token_from_another_sources(
         assert sources.authenticate(session, "nobody", "rgp_wrong") is None
         other = sources.authenticate(session, "vigilo", visma)
         assert other is not None and other.name == "visma" and other.everywhere
+
+
+def test_set_changes_the_format_and_says_what_it_takes(
+    cli: Cli, sessions: sessionmaker[Session]
+) -> None:
+    cli("source", "add", "vigilo", "--format", "ims", "--schools", "S1")
+    assert cli.json("source", "set", "vigilo", "format=oneroster")["format"] == "oneroster"
+    empty = cli("source", "set", "vigilo", "format=")
+    assert empty.code == 2 and "format must be one of ims, oneroster, csv" in empty.err
+    unknown = cli("source", "set", "vigilo", "removal_treshold=")
+    assert unknown.code == 2 and "unknown setting removal_treshold" in unknown.err
+    assert cli("source", "set", "vigilo", "nothing").code == 2
+    assert cli("source", "set", "nobody", "mode=full").code == 1
+    with sessions() as session:
+        (entry,) = [e for e in audit.entries(session) if e["action"] == "source.set"]
+    assert entry["detail"] == {"changes": {"format": "oneroster"}}
