@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from gateway.auth import audit
 from gateway.cli import render
 from gateway.cli.admins import actor
@@ -35,6 +37,15 @@ def percent(text: str) -> float:
     if not 0 <= value <= 100:
         raise UsageError(f"--threshold must be a percentage from 0 to 100, not {text!r}")
     return value / 100
+
+
+def _note_unknown(session: Session, schools: list[str]) -> None:
+    """Say which schools are not in the store yet (a typo, or a school still to come)."""
+    for spec in sources.unknown_schools(session, schools):
+        print(
+            f"no school in the store answers to {spec!r} yet: it is in scope from when it arrives",
+            file=sys.stderr,
+        )
 
 
 def _show(row: dict[str, Any], as_json: bool) -> None:
@@ -71,6 +82,7 @@ def cmd_add(app: App, args: argparse.Namespace) -> int:
         source, revived = sources.add(session, args.name, args.format, args.schools or [], settings)
         detail = {"format": source.format, "schools": source.schools, "settings": source.settings}
         audit.record(session, actor(), "source.add", args.name, detail)
+        _note_unknown(session, source.schools or [])
         row = sources.describe(session, app.config, source)
     if revived:
         print(f"source {args.name} was retired; it is active again", file=sys.stderr)
@@ -127,6 +139,8 @@ def cmd_set(app: App, args: argparse.Namespace) -> int:
             settings=settings,
         )
         audit.record(session, actor(), "source.set", args.name, {"changes": given})
+        if schools:
+            _note_unknown(session, source.schools or [])
         row = sources.describe(session, app.config, source)
     _show(row, args.json)
     return 0

@@ -18,7 +18,9 @@ from gateway.auth import secrets
 from gateway.auth.scopes import Principal
 from gateway.config import SOURCE_KEYS, Config, source_setting
 from gateway.errors import NotFound, UsageError
+from gateway.store import lookup
 from gateway.store import models as m
+from gateway.sync.scope import covers
 
 FORMATS = ("ims", "oneroster", "csv")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -165,6 +167,14 @@ def issue_token(session: Session, name: str) -> str:
     token = secrets.new_token("rgp")
     source.token_hash, source.updated_at = secrets.token_hash(token), _now()
     return token
+
+
+def unknown_schools(session: Session, specs: list[str]) -> list[str]:
+    """The names, paths or keys among ``specs`` that no school in the store answers to yet."""
+    known = lookup.schools(session).schools
+    return [
+        spec for spec in specs if not any(covers((spec,), s.key, s.name, s.path) for s in known)
+    ]
 
 
 def principal(source: m.Source) -> Principal:

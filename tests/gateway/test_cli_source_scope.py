@@ -139,7 +139,8 @@ def test_a_narrowed_source_leaves_the_other_school_as_it_was(cli: Cli, tmp_path:
     assert cli("import", str(world.write(tmp_path / "a")), "--source", "sis").code == 0
     before = store(cli)
     assert len(before["accounts"]) == 7
-    cli("source", "set", "sis", "schools=S1")
+    narrowed = cli("source", "set", "sis", "schools=S1,Nowhere skole")
+    assert "answers to 'Nowhere skole' yet" in narrowed.err and "'S1'" not in narrowed.err
     gone = world.without("P3", "T2").changed("G3", family="Bergh")
     report = cli.json("import", str(gone.write(tmp_path / "b")), "--source", "sis")
     assert report["state"] == "applied"

@@ -37,6 +37,7 @@ def test_add_show_set_and_list(cli: Cli, sessions: sessionmaker[Session]) -> Non
         "--mode", "full", "--threshold", "15", "--set", "removals=false", "--json",
     )  # fmt: skip
     assert added.code == 0, added.err
+    assert "no school in the store answers to 'S2' yet" in added.err
     row = added.json()
     assert (row["name"], row["format"], row["schools"], row["status"]) == (
         "vigilo", "ims", ["Nordby skole", "S2"], "active",
