@@ -7,6 +7,7 @@ that is not there, is refused with the key named.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import os
@@ -136,6 +137,21 @@ def _known(where: str, keys: Mapping[str, Any], scope: str) -> None:
             near = difflib.get_close_matches(key, allowed, n=1)
             hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(allowed)}"
             raise UsageError(f"{where}unknown setting {key}{hint}")
+
+
+SOURCE_KEYS: tuple[str, ...] = tuple(k for k, s in SETTINGS.items() if s.scope in (SOURCE, BOTH))
+
+
+def source_setting(key: str, value: Any, where: str = "") -> Any:
+    """One per-source setting checked like the config's; text (a command line's) is parsed.
+
+    A table (``columns``) given as text is read as a TOML inline table.
+    """
+    _known(where, {key: value}, SOURCE)
+    if isinstance(value, str) and SETTINGS[key].kind is dict:
+        with contextlib.suppress(tomllib.TOMLDecodeError):  # then refused as the wrong type
+            value = tomllib.loads(f"value = {value}")["value"]
+    return _valid(f"{where}{key}", key, value, env=isinstance(value, str))
 
 
 def _sources(path: Path, tables: Any) -> dict[str, dict[str, Any]]:

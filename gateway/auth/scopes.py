@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gateway.errors import Forbidden
 from gateway.store import models as m
 from gateway.store.queries import node_paths
+from gateway.sync.scope import covers
 
 Kind = Literal["site", "school", "source"]
 
@@ -39,7 +40,6 @@ def school_ids(session: Session, who: Principal) -> frozenset[int] | None:
     if who.everywhere:
         return None
     wanted = set(who.schools)
-    folded = {spec.casefold() for spec in wanted}
     paths = node_paths(session)
     schools = session.execute(
         select(m.Node.id, m.Node.sync_key, m.Node.name).where(m.Node.kind == "school")
@@ -47,7 +47,7 @@ def school_ids(session: Session, who: Principal) -> frozenset[int] | None:
     return frozenset(
         node_id
         for node_id, key, name in schools
-        if key in wanted or paths.get(node_id) in wanted or name.casefold() in folded
+        if covers(wanted, key, name, paths.get(node_id, name))
     )
 
 

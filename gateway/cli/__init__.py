@@ -11,12 +11,23 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from gateway import config as configuration
-from gateway.cli import admins, bench, failures, listing, local, policy, render, runs, serve
+from gateway.cli import (
+    admins,
+    bench,
+    failures,
+    listing,
+    local,
+    policy,
+    render,
+    runs,
+    serve,
+    sources,
+)
 from gateway.cli.app import App
 from gateway.config import Config
 from gateway.errors import UsageError
 
-COMMANDS = (runs, listing, policy, local, admins, serve, bench)
+COMMANDS = (runs, listing, policy, local, admins, sources, serve, bench)
 
 
 class BadArguments(UsageError):

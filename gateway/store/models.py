@@ -57,6 +57,14 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     token_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    format: Mapped[str | None] = mapped_column(String(20))
+    # The schools it may write to, by key, path or name; empty: every school.
+    schools: Mapped[list[str] | None] = mapped_column(JSON)
+    # Its own settings (keys of gateway.config.SETTINGS), laid over the config's [sources.NAME].
+    settings: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A source with records is retired rather than deleted: its records keep their owner.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Profile(Base):

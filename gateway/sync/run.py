@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -55,9 +55,15 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
-    """The policy a feed runs under: the command's options, then the source's, then the site's."""
-    settings: dict[str, Any] = dict(config.sources.get(feed.source_name, {}))
+def policy_for(
+    config: Config,
+    feed: Feed,
+    settings: Mapping[str, Any],
+    schools: tuple[str, ...] = (),
+    today: date | None = None,
+) -> Policy:
+    """The policy a feed runs under: the command's options, then the source's effective
+    settings (``sources.effective_settings``), then the site's; ``schools``: the source's."""
     usernames = feed.options.get("usernames") or settings.get("usernames") or config.usernames
     if usernames not in USERNAME_MODES:
         raise UsageError(f"usernames must be one of {', '.join(USERNAME_MODES)}, not {usernames!r}")
@@ -67,17 +73,16 @@ def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
     minimum = int(settings.get("removal_min", config.removal_min))
     # The gateway's own CSV adds and updates only: it never expires or removes.
     removals = bool(settings.get("removals", True)) and feed.format != "csv"
-    return Policy(mode, today or date.today(), threshold, removals, window, minimum)
+    return Policy(mode, today or date.today(), threshold, removals, window, minimum, schools)
 
 
-def _read(feed: Feed, config: Config) -> Desired:
-    """Read the whole feed into the desired state; a FeedError means nothing is written."""
-    settings = {
-        "pifu_schema": config.pifu_schema,
-        "max_line_bytes": config.max_line_bytes,
-        **config.sources.get(feed.source_name, {}),
-    }
-    with open_records(feed, settings) as records:
+def _read(feed: Feed, config: Config, settings: Mapping[str, Any]) -> Desired:
+    """Read the whole feed into the desired state; a FeedError means nothing is written.
+
+    ``settings``: the source's effective settings, over the site's reader settings.
+    """
+    site = {"pifu_schema": config.pifu_schema, "max_line_bytes": config.max_line_bytes}
+    with open_records(feed, {**site, **settings}) as records:
         return collect(records)
 
 
@@ -127,20 +132,22 @@ def run(
     today: date | None = None,
 ) -> Report:
     """Import one feed (or preview it) and return its report."""
-    policy = policy_for(config, feed, today)
     with sessions.begin() as session:
         owners.recover(session, config.heartbeat_timeout)
         if feed.format == "csv" and feed.options.get("school"):
             schools = lookup.schools(session, feed.source_name)
             school = schools.canonical(feed.options["school"])
             feed = dataclasses.replace(feed, options={**feed.options, "school": school})
-        source_id = sources.ensure(session, feed.source_name)
+        source_id = sources.ensure(session, feed.source_name, feed.format)
+        settings = sources.effective_settings(session, config, feed.source_name)
+        policy = policy_for(config, feed, settings, sources.scope(session, source_id), today)
         run_id = runs.start(
             session, source_id=source_id, fmt=feed.format, file=feed.path.name, dry_run=dry_run
         )
     try:
         with without_gc(), owners.heartbeat(sessions, run_id, config.heartbeat_timeout / 4):
-            return _run(sessions, feed, config, source_id, run_id, policy, dry_run)
+            desired = _read(feed, config, settings)
+            return _run(sessions, feed, desired, source_id, run_id, policy, dry_run)
     except FeedError as err:
         issue = RowIssue(
             "error", err.code, err.message, line=err.line, file=err.file or feed.path.name
@@ -171,14 +178,13 @@ def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseExcep
 def _run(
     sessions: sessionmaker[Session],
     feed: Feed,
-    config: Config,
+    desired: Desired,
     source_id: int,
     run_id: int,
     policy: Policy,
     dry_run: bool,
 ) -> Report:
-    """Read, plan and apply, planning again once if another writer got in first."""
-    desired = _read(feed, config)
+    """Plan and apply, planning again once if another writer got in first."""
     for attempt in (1, 2):
         try:
             with sessions.begin() as session:

@@ -15,7 +15,7 @@ from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
-from gateway.web import api, auth
+from gateway.web import api, auth, sources
 from gateway.web.keys import config_key, engine_key, sessions_key
 
 log = logging.getLogger(__name__)
@@ -90,5 +90,6 @@ def create_app(config: Config) -> web.Application:
     admin_api = web.Application(middlewares=[auth.credentials])
     admin_api.add_routes(auth.routes)
     admin_api.add_routes(api.routes)
+    admin_api.add_routes(sources.routes)
     app.add_subapp("/api", admin_api)
     return app

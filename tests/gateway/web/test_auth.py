@@ -8,7 +8,7 @@ from gateway.config import Config
 from gateway.web.app import create_app
 from tests.gateway.web.conftest import PASSWORD, Gateway
 
-SAMPLES = {"run": "1", "what": "accounts"}
+SAMPLES = {"run": "1", "what": "accounts", "name": "vigilo"}
 OPEN = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/session")}
 
 
