@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     )
     top.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
     top.add_argument("--debug", action="store_true", help="show a failure's traceback (anywhere)")
-    sub = top.add_subparsers(dest="command", required=True, metavar="command")
+    sub = top.add_subparsers(dest="command", required=True, metavar="command", help="one of these:")
     for module in COMMANDS:
         module.register(sub)
     return top

@@ -42,6 +42,6 @@ def cmd_list(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the list command to the CLI."""
     p = sub.add_parser("list", help="list accounts, nodes, groups or memberships")
-    p.add_argument("what", choices=sorted(LISTINGS))
-    p.add_argument("--json", action="store_true")
+    p.add_argument("what", choices=sorted(LISTINGS), help="what to list")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_list)
