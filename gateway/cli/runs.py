@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from gateway.cli import render
 from gateway.cli.app import App
@@ -65,12 +66,24 @@ def cmd_runs(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print(render.dump(rows))
         return 0
-    table = [
-        [r["run"], r["started_at"], r["kind"], r["state"], r["source"], r["format"], r["file"]]
-        for r in rows
-    ]
-    print(render.table(table, ["run", "started", "kind", "state", "source", "format", "file"]))
+    shown = ("run", "started_at", "kind", "state", "source", "format", "file")
+    table = [[*(r[c] for c in shown), *_totals(r)] for r in rows]
+    print(render.table(table, ["run", "started", *shown[2:], *RUN_TOTALS]))
     return 0
+
+
+# The totals `runs` shows of each run: changes summed over entities, and issues.
+RUN_TOTALS = ("created", "updated", "removed", "errors", "warnings")
+
+
+def _totals(row: dict[str, Any]) -> list[int]:
+    """A run's created, updated and expired-or-removed rows, its errors and warnings."""
+    counts = (row["counts"] or {}).values()
+    created = sum(c.get("created", 0) for c in counts)
+    updated = sum(c.get("updated", 0) for c in counts)
+    removed = sum(c.get("expired", 0) + c.get("removed", 0) for c in counts)
+    issues = row["issues"]
+    return [created, updated, removed, issues.get("error", 0), issues.get("warning", 0)]
 
 
 def cmd_report(app: App, args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from gateway.errors import NotFound, UsageError
 from gateway.store import models as m
 from mapping.usernames import username_key
 
-Query = TypeVar("Query", bound=Select[Unpack[tuple[Any, ...]]])  # any row shape
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])  # any row shape
 
 
 @dataclass(frozen=True)
