@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -21,7 +22,7 @@ from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
 from gateway.store import lookup, owners, runs, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
-from gateway.sync import safety
+from gateway.sync import runlog, safety
 from gateway.sync.changes import Plan, Policy
 from gateway.sync.desired import Desired, collect
 from gateway.sync.plan import plan
@@ -114,6 +115,7 @@ def run(
 ) -> Report:
     """Import one feed (or preview it) and return its report."""
     policy = policy_for(config, feed, today)
+    started = time.monotonic()
     with sessions.begin() as session:
         owners.recover(session, config.heartbeat_timeout)
         if feed.format == "csv" and feed.options.get("school"):
@@ -126,19 +128,24 @@ def run(
         )
     try:
         with without_gc(), owners.heartbeat(sessions, run_id, config.heartbeat_timeout / 4):
-            return _run(sessions, feed, config, source_id, run_id, policy, dry_run)
+            report = _run(sessions, feed, config, source_id, run_id, policy, dry_run)
     except FeedError as err:
         issue = RowIssue(
             "error", err.code, err.message, line=err.line, file=err.file or feed.path.name
         )
         with sessions.begin() as session:
-            return runs.fail(session, run_id, str(err), [issue], now())
+            report = runs.fail(session, run_id, str(err), [issue], now())
     except BaseException as err:
-        _record_failure(sessions, run_id, err)
+        _record_failure(sessions, run_id, err, started)
         raise
+    with sessions() as session:
+        runlog.finished(session, report, time.monotonic() - started)
+    return report
 
 
-def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseException) -> None:
+def _record_failure(
+    sessions: sessionmaker[Session], run_id: int, err: BaseException, started: float
+) -> None:
     """Mark a run failed by an error (or Ctrl-C) the caller will see; note it on the error.
 
     Apply is one transaction, so nothing was written. When even the failure cannot be
@@ -147,7 +154,8 @@ def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseExcep
     what = "interrupted" if isinstance(err, KeyboardInterrupt) else f"error: {err!r}"
     try:
         with sessions.begin() as session:
-            runs.fail(session, run_id, what, [], now())
+            report = runs.fail(session, run_id, what, [], now())
+            runlog.finished(session, report, time.monotonic() - started)
     except Exception:
         log.info("run %s: could not record the failure", run_id, exc_info=True)
         return
@@ -174,12 +182,12 @@ def _run(
             if attempt == 2:
                 raise
             log.info("run %s: the store changed while planning; planning again", run_id)
-    log.info("run %s %s: %s", run_id, report.state, report.counts)
     return report
 
 
 def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
     """Apply a held run's plan if the store has not changed since it was made."""
+    started = time.monotonic()
     with without_gc(), sessions.begin() as session:
         run_row = runs.get(session, run_id)
         if run_row.state != "held":
@@ -194,7 +202,9 @@ def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
         writer.apply(session, held, run_id, now())
         runs.mark_applied(session, run_id)
         runs.set_state(session, run_id, "applied", now())
-        return runs.report(session, run_id)
+        report = runs.report(session, run_id)
+        runlog.finished(session, report, time.monotonic() - started)
+        return report
 
 
 def discard(
@@ -214,11 +224,14 @@ def discard(
         elif run_row.state != "held":
             raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to discard")
         runs.set_state(session, run_id, "discarded", now())
-        return runs.report(session, run_id)
+        report = runs.report(session, run_id)
+        runlog.finished(session, report, 0.0)
+        return report
 
 
 def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = False) -> Report:
     """Undo an applied run from its change log, as a run of its own."""
+    started = time.monotonic()
     with sessions.begin() as session:
         target = runs.get(session, run_id)
         if target.state != "applied":
@@ -235,9 +248,12 @@ def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = Fals
     with sessions.begin() as session:
         the_plan = plan_revert(revert_inputs.load(session, run_id))
         if dry_run:
-            return runs.finish(session, revert_id, "previewed", the_plan, now())
-        if the_plan.changes_anything:
-            writer.apply(session, the_plan, revert_id, now(), origin="revert")
-        runs.mark_applied(session, revert_id)
-        runs.set_state(session, run_id, "reverted", now())
-        return runs.finish(session, revert_id, "applied", the_plan, now())
+            report = runs.finish(session, revert_id, "previewed", the_plan, now())
+        else:
+            if the_plan.changes_anything:
+                writer.apply(session, the_plan, revert_id, now(), origin="revert")
+            runs.mark_applied(session, revert_id)
+            runs.set_state(session, run_id, "reverted", now())
+            report = runs.finish(session, revert_id, "applied", the_plan, now())
+        runlog.finished(session, report, time.monotonic() - started)
+        return report

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from tests.support.cli import Cli
 
-FEED = "ID;Fornavn;Etternavn;Skole;Rolle\n1;Ada;Berg;Nordby skole;elev\n2;Bo;Dahl;Nordby skole;pirat\n"
+FEED = (
+    "ID;Fornavn;Etternavn;Skole;Rolle\n1;Ada;Berg;Nordby skole;elev\n2;Bo;Dahl;Nordby skole;pirat\n"
+)
 
 
 def test_runs_shows_counts_and_issue_totals(cli: Cli, tmp_path: Path) -> None:
