@@ -10,12 +10,24 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from gateway import config as configuration
-from gateway.cli import admins, bench, failures, listing, local, logs, policy, render, runs, serve
+from gateway.cli import (
+    admins,
+    bench,
+    clean,
+    failures,
+    listing,
+    local,
+    logs,
+    policy,
+    render,
+    runs,
+    serve,
+)
 from gateway.cli.app import App
 from gateway.config import Config
 from gateway.errors import UsageError
 
-COMMANDS = (runs, listing, policy, local, admins, serve, bench)
+COMMANDS = (runs, listing, policy, local, admins, clean, serve, bench)
 
 
 class BadArguments(UsageError):
