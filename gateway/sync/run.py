@@ -138,6 +138,11 @@ def run(
     except BaseException as err:
         _record_failure(sessions, run_id, err, started)
         raise
+    return _logged(sessions, report, started)
+
+
+def _logged(sessions: sessionmaker[Session], report: Report, started: float) -> Report:
+    """Log a finished run's line, once its transaction has committed; return its report."""
     with sessions() as session:
         runlog.finished(session, report, time.monotonic() - started)
     return report
@@ -155,7 +160,7 @@ def _record_failure(
     try:
         with sessions.begin() as session:
             report = runs.fail(session, run_id, what, [], now())
-            runlog.finished(session, report, time.monotonic() - started)
+        _logged(sessions, report, started)
     except Exception:
         log.info("run %s: could not record the failure", run_id, exc_info=True)
         return
@@ -203,14 +208,14 @@ def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
         runs.mark_applied(session, run_id)
         runs.set_state(session, run_id, "applied", now())
         report = runs.report(session, run_id)
-        runlog.finished(session, report, time.monotonic() - started)
-        return report
+    return _logged(sessions, report, started)
 
 
 def discard(
     sessions: sessionmaker[Session], run_id: int, heartbeat_timeout: float = 600.0
 ) -> Report:
     """Drop a held run's plan, or a running run whose process is gone; nothing is written."""
+    started = time.monotonic()
     with sessions.begin() as session:
         run_row = runs.get(session, run_id)
         if run_row.state == "running":
@@ -225,8 +230,7 @@ def discard(
             raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to discard")
         runs.set_state(session, run_id, "discarded", now())
         report = runs.report(session, run_id)
-        runlog.finished(session, report, 0.0)
-        return report
+    return _logged(sessions, report, started)
 
 
 def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = False) -> Report:
@@ -255,5 +259,4 @@ def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = Fals
             runs.mark_applied(session, revert_id)
             runs.set_state(session, run_id, "reverted", now())
             report = runs.finish(session, revert_id, "applied", the_plan, now())
-        runlog.finished(session, report, time.monotonic() - started)
-        return report
+    return _logged(sessions, report, started)

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.support.cli import Cli
+
 FEED = (
     "ID;Fornavn;Etternavn;Skole;Rolle\n1;Ada;Berg;Nordby skole;elev\n2;Bo;Dahl;Nordby skole;pirat\n"
 )
@@ -60,3 +64,19 @@ def test_the_line_is_plain_text_otherwise_and_quiet_without_verbose(
     [line] = [line for line in told.stderr.splitlines() if "gateway.runs" in line]
     assert line.startswith("INFO:gateway.runs:run 2 previewed: import of feed.csv from csv, 3 rec")
     assert line.endswith(" s, 1 issues")
+
+
+def test_reverts_log_their_line_too(
+    cli: Cli, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "feed.csv").write_text(FEED, encoding="utf-8")
+    json_lines = ("--log-format", "json")  # the CLI sets the run log's level from this
+    assert cli(*json_lines, "import", tmp_path / "feed.csv").code == 0
+    assert cli(*json_lines, "revert", "1", "--dry-run").code == 0
+    assert cli(*json_lines, "revert", "1").code == 0
+    lines = [r for r in caplog.records if r.name == "gateway.runs"]
+    assert [(r.__dict__["run"], r.__dict__["kind"], r.__dict__["state"]) for r in lines] == [
+        (1, "import", "applied"),
+        (2, "revert", "previewed"),
+        (3, "revert", "applied"),
+    ]
