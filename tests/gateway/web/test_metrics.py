@@ -98,3 +98,15 @@ def test_a_metrics_allow_list_is_checked(tmp_path: Path) -> None:
     path.write_text('metrics_allow = ["10.1.0.0/33"]\n', encoding="utf-8")
     with pytest.raises(UsageError, match="metrics_allow must be a list of networks"):
         config.load(path, {})
+
+
+async def test_a_store_that_does_not_answer_is_reported_not_raised(
+    aiohttp_client: ClientMaker,
+) -> None:
+    nowhere = Config(database_url="postgresql://rostergate@127.0.0.1:1/none")
+    client: Any = await aiohttp_client(create_app(nowhere))
+    response = await client.get("/metrics")
+    assert response.status == 200
+    got = samples(await response.text())
+    assert got[("rostergate_store_up", ())] == 0
+    assert not [name for name, _ in got if name in ("rostergate_runs", "rostergate_queue_depth")]
