@@ -50,14 +50,14 @@ def cmd_member(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add these commands to the CLI."""
     p = sub.add_parser("account", help="show an account or edit its fields locally")
-    p.add_argument("username")
+    p.add_argument("username", help="the account's username")
     p.add_argument("--set", nargs="+", metavar="FIELD=VALUE", help="email, given_name, family_name")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_account)
     p = sub.add_parser("member", help="add or remove a manual member of a group")
-    p.add_argument("action", choices=("add", "remove"))
+    p.add_argument("action", choices=("add", "remove"), help="add or remove the member")
     p.add_argument("group", help="the group's key or name")
-    p.add_argument("username")
+    p.add_argument("username", help="the member's username")
     p.add_argument("--role", help="student, teacher, … (default: from the account's profile)")
     p.add_argument(
         "--force",

@@ -190,29 +190,43 @@ def report(session: Session, run_id: int) -> Report:
 
 
 def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest runs, newest first."""
+    """The latest runs, newest first, with how many issues of each severity each reported."""
     query = (
         select(m.ImportRun, m.Source.name)
         .outerjoin(m.Source)
         .order_by(m.ImportRun.id.desc())
         .limit(limit)
     )
-    out = []
-    for run, source in session.execute(query):
-        out.append(
-            {
-                "run": run.id,
-                "kind": run.kind,
-                "state": run.state,
-                "source": source,
-                "format": run.format,
-                "file": run.file,
-                "dry_run": run.dry_run,
-                "started_at": run.started_at.isoformat(timespec="seconds"),
-                "counts": run.counts,
-            }
-        )
-    return out
+    found = session.execute(query).all()
+    totals = issue_totals(session, [run.id for run, _ in found])
+    return [
+        {
+            "run": run.id,
+            "kind": run.kind,
+            "state": run.state,
+            "source": source,
+            "format": run.format,
+            "file": run.file,
+            "dry_run": run.dry_run,
+            "started_at": run.started_at.isoformat(timespec="seconds"),
+            "counts": run.counts,
+            "issues": totals.get(run.id, {}),
+        }
+        for run, source in found
+    ]
+
+
+def issue_totals(session: Session, run_ids: list[int]) -> dict[int, dict[str, int]]:
+    """How many issues of each severity these runs reported."""
+    query = (
+        select(m.RunIssue.run_id, m.RunIssue.severity, func.count())
+        .where(m.RunIssue.run_id.in_(run_ids))
+        .group_by(m.RunIssue.run_id, m.RunIssue.severity)
+    )
+    totals: dict[int, dict[str, int]] = {}
+    for run_id, severity, count in session.execute(query):
+        totals.setdefault(run_id, {})[severity] = count
+    return totals
 
 
 def changes(session: Session, run_id: int) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +22,7 @@ from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
 from gateway.store import lookup, owners, runs, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
-from gateway.sync import safety
+from gateway.sync import runlog, safety
 from gateway.sync.changes import Plan, Policy
 from gateway.sync.desired import Desired, collect
 from gateway.sync.plan import plan
@@ -132,6 +133,7 @@ def run(
     today: date | None = None,
 ) -> Report:
     """Import one feed (or preview it) and return its report."""
+    started = time.monotonic()
     with sessions.begin() as session:
         owners.recover(session, config.heartbeat_timeout)
         if feed.format == "csv" and feed.options.get("school"):
@@ -147,19 +149,29 @@ def run(
     try:
         with without_gc(), owners.heartbeat(sessions, run_id, config.heartbeat_timeout / 4):
             desired = _read(feed, config, settings)
-            return _run(sessions, feed, desired, source_id, run_id, policy, dry_run)
+            report = _run(sessions, feed, desired, source_id, run_id, policy, dry_run)
     except FeedError as err:
         issue = RowIssue(
             "error", err.code, err.message, line=err.line, file=err.file or feed.path.name
         )
         with sessions.begin() as session:
-            return runs.fail(session, run_id, str(err), [issue], now())
+            report = runs.fail(session, run_id, str(err), [issue], now())
     except BaseException as err:
-        _record_failure(sessions, run_id, err)
+        _record_failure(sessions, run_id, err, started)
         raise
+    return _logged(sessions, report, started)
 
 
-def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseException) -> None:
+def _logged(sessions: sessionmaker[Session], report: Report, started: float) -> Report:
+    """Log a finished run's line, once its transaction has committed; return its report."""
+    with sessions() as session:
+        runlog.finished(session, report, time.monotonic() - started)
+    return report
+
+
+def _record_failure(
+    sessions: sessionmaker[Session], run_id: int, err: BaseException, started: float
+) -> None:
     """Mark a run failed by an error (or Ctrl-C) the caller will see; note it on the error.
 
     Apply is one transaction, so nothing was written. When even the failure cannot be
@@ -168,7 +180,8 @@ def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseExcep
     what = "interrupted" if isinstance(err, KeyboardInterrupt) else f"error: {err!r}"
     try:
         with sessions.begin() as session:
-            runs.fail(session, run_id, what, [], now())
+            report = runs.fail(session, run_id, what, [], now())
+        _logged(sessions, report, started)
     except Exception:
         log.info("run %s: could not record the failure", run_id, exc_info=True)
         return
@@ -194,12 +207,12 @@ def _run(
             if attempt == 2:
                 raise
             log.info("run %s: the store changed while planning; planning again", run_id)
-    log.info("run %s %s: %s", run_id, report.state, report.counts)
     return report
 
 
 def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
     """Apply a held run's plan if the store has not changed since it was made."""
+    started = time.monotonic()
     with without_gc(), sessions.begin() as session:
         run_row = runs.get(session, run_id)
         if run_row.state != "held":
@@ -214,13 +227,15 @@ def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
         writer.apply(session, held, run_id, now())
         runs.mark_applied(session, run_id)
         runs.set_state(session, run_id, "applied", now())
-        return runs.report(session, run_id)
+        report = runs.report(session, run_id)
+    return _logged(sessions, report, started)
 
 
 def discard(
     sessions: sessionmaker[Session], run_id: int, heartbeat_timeout: float = 600.0
 ) -> Report:
     """Drop a held run's plan, or a running run whose process is gone; nothing is written."""
+    started = time.monotonic()
     with sessions.begin() as session:
         run_row = runs.get(session, run_id)
         if run_row.state == "running":
@@ -234,11 +249,13 @@ def discard(
         elif run_row.state != "held":
             raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to discard")
         runs.set_state(session, run_id, "discarded", now())
-        return runs.report(session, run_id)
+        report = runs.report(session, run_id)
+    return _logged(sessions, report, started)
 
 
 def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = False) -> Report:
     """Undo an applied run from its change log, as a run of its own."""
+    started = time.monotonic()
     with sessions.begin() as session:
         target = runs.get(session, run_id)
         if target.state != "applied":
@@ -254,16 +271,25 @@ def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = Fals
         )
     try:
         with sessions.begin() as session:
-            the_plan = plan_revert(revert_inputs.load(session, run_id))
-            if dry_run:
-                return runs.finish(session, revert_id, "previewed", the_plan, now())
-            if the_plan.changes_anything:
-                writer.apply(session, the_plan, revert_id, now(), origin="revert")
-            runs.mark_applied(session, revert_id)
-            runs.set_state(session, run_id, "reverted", now())
-            return runs.finish(session, revert_id, "applied", the_plan, now())
+            report = _revert(session, run_id, revert_id, dry_run)
     except Exception as err:  # the transaction wrote nothing; the revert run says why
         with sessions.begin() as session:
-            runs.fail(session, revert_id, f"revert of run {run_id} failed: {err}", [], now())
+            failed = runs.fail(
+                session, revert_id, f"revert of run {run_id} failed: {err}", [], now()
+            )
+        _logged(sessions, failed, started)
         err.add_note(f"run {revert_id} is recorded as failed; nothing was written")
         raise
+    return _logged(sessions, report, started)
+
+
+def _revert(session: Session, run_id: int, revert_id: int, dry_run: bool) -> Report:
+    """Plan the revert of a run from its change log, then preview or apply it."""
+    the_plan = plan_revert(revert_inputs.load(session, run_id))
+    if dry_run:
+        return runs.finish(session, revert_id, "previewed", the_plan, now())
+    if the_plan.changes_anything:
+        writer.apply(session, the_plan, revert_id, now(), origin="revert")
+    runs.mark_applied(session, revert_id)
+    runs.set_state(session, run_id, "reverted", now())
+    return runs.finish(session, revert_id, "applied", the_plan, now())

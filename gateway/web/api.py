@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.auth import scopes
+from gateway.errors import UsageError
 from gateway.store import queries, runs
 from gateway.web.keys import principal_key, sessions_key
 
@@ -58,7 +59,24 @@ async def run_changes(request: web.Request) -> web.Response:
 async def listing(request: web.Request) -> web.Response:
     """What the store holds, as `rostergate list --json` prints it."""
     query = getattr(queries, request.match_info["what"])
-    return web.json_response(await _read(request, query), dumps=_dumps)
+    filters = _filters(request)
+    return web.json_response(await _read(request, lambda s: query(s, filters)), dumps=_dumps)
+
+
+def _filters(request: web.Request) -> queries.Filters:
+    """A listing's filters and page from the query string, as `rostergate list` takes them."""
+    values: dict[str, Any] = dict(request.query)
+    unknown = sorted(set(values) - set(queries.FILTER_NAMES))
+    if unknown:
+        known = ", ".join(queries.FILTER_NAMES)
+        raise UsageError(f"unknown parameter {unknown[0]}; known: {known}")
+    for name in ("limit", "offset"):
+        text = values.get(name)
+        if text is not None and not text.isdigit():
+            raise UsageError(f"{name} must be a whole number 0 or more, not {text!r}")
+        if text is not None:
+            values[name] = int(text)
+    return queries.Filters(**values)
 
 
 def _dumps(data: Any) -> str:

@@ -15,7 +15,7 @@ from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
-from gateway.web import api, auth, sources
+from gateway.web import api, auth, metrics, sources
 from gateway.web.keys import config_key, engine_key, sessions_key
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_store)
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
+    metrics.create(app)
     admin_api = web.Application(middlewares=[auth.credentials])
     admin_api.add_routes(auth.routes)
     admin_api.add_routes(api.routes)

@@ -9,7 +9,9 @@ from gateway.web.app import create_app
 from tests.gateway.web.conftest import PASSWORD, Gateway
 
 SAMPLES = {"run": "1", "what": "accounts", "name": "vigilo"}
-OPEN = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/session")}
+# /metrics answers the addresses in metrics_allow (loopback here) without a token, as
+# scrapers expect; tests/gateway/web/test_metrics.py checks it refuses everyone else.
+OPEN = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/session"), ("GET", "/metrics")}
 
 
 def all_routes() -> list[tuple[str, str]]:
