@@ -196,7 +196,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="A source is a register or vendor that sends feeds. It may write only to "
         "its schools, and its settings lie over the config's [sources.NAME] table.",
     )
-    action = top.add_subparsers(dest="source_command", required=True, metavar="action")
+    action = top.add_subparsers(
+        dest="source_command", required=True, metavar="action", help="one of these:"
+    )
     raw = argparse.RawDescriptionHelpFormatter
     p = action.add_parser(
         "add", help="add a source", epilog=_settings_help(row=False), formatter_class=raw
