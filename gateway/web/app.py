@@ -17,6 +17,7 @@ from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
 from gateway.web import api, auth
 from gateway.web.keys import config_key, engine_key, sessions_key
+from mapping.settings import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (UsageError, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
+    (SettingError, 400),
 )
 
 
@@ -89,6 +91,6 @@ def create_app(config: Config) -> web.Application:
     app.router.add_get("/readyz", ready)
     admin_api = web.Application(middlewares=[auth.credentials])
     admin_api.add_routes(auth.routes)
-    admin_api.add_routes(api.routes)
+    api.add_routes(admin_api)
     app.add_subapp("/api", admin_api)
     return app

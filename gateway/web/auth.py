@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from gateway.auth import admins, audit, browser
 from gateway.auth.scopes import Principal
 from gateway.web.keys import principal_key, sessions_key
+from gateway.web.spec import describe
 
 COOKIE = "rostergate_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -25,6 +26,12 @@ OPEN_ROUTES = {("POST", "/api/session")}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 routes = web.RouteTableDef()
+TAG = "session"
+SIGN_IN = {
+    "type": "object",
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+    "required": ["username", "password"],
+}
 
 
 async def in_store(request: web.Request, work: Callable[[Session], Any]) -> Any:
@@ -69,6 +76,9 @@ async def credentials(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 @routes.post("/session")
+@describe(
+    "Sign in; sets the session cookie and returns the CSRF token", TAG, body=SIGN_IN, public=True
+)
 async def sign_in(request: web.Request) -> web.Response:
     """Sign in with a username and password; the session cookie is set, the CSRF token returned."""
     form = (
@@ -100,6 +110,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 
 @routes.get("/session")
+@describe("The signed-in admin and the schools they reach", TAG)
 async def who_am_i(request: web.Request) -> web.Response:
     """The signed-in admin and the schools they reach."""
     who = request[principal_key]
@@ -107,6 +118,7 @@ async def who_am_i(request: web.Request) -> web.Response:
 
 
 @routes.delete("/session")
+@describe("Sign out (end the browser session)", TAG)
 async def sign_out(request: web.Request) -> web.Response:
     """End the browser session."""
     cookie = request.cookies.get(COOKIE)
