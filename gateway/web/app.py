@@ -36,9 +36,14 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure as a JSON ``{"error": ...}`` with its status; never a traceback."""
     try:
         return await handler(request)
-    except web.HTTPException:
-        raise
-    except GatewayError as err:
+    except web.HTTPException as err:
+        if err.status < 400 or err.content_type == "application/json":
+            raise
+        # aiohttp's own refusals (no such route, a method it does not take) in JSON too
+        reply = web.json_response({"error": err.reason.lower()}, status=err.status)
+        reply.headers.extend((k, v) for k, v in err.headers.items() if k == "Allow")
+        return reply
+    except (GatewayError, SettingError) as err:
         status = next((code for kind, code in STATUSES if isinstance(err, kind)), 409)
         return web.json_response({"error": str(err)}, status=status)
     except DBAPIError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import admins, audit, browser
 from gateway.auth.scopes import Principal
+from gateway.errors import UsageError
 from gateway.web.keys import principal_key, sessions_key
 from gateway.web.spec import describe
 
@@ -81,9 +82,16 @@ async def credentials(request: web.Request, handler: Handler) -> web.StreamRespo
 )
 async def sign_in(request: web.Request) -> web.Response:
     """Sign in with a username and password; the session cookie is set, the CSRF token returned."""
-    form = (
-        await request.json() if request.content_type == "application/json" else await request.post()
-    )
+    try:
+        form = (
+            await request.json()
+            if request.content_type == "application/json"
+            else await request.post()
+        )
+    except ValueError:
+        form = None
+    if not isinstance(form, Mapping):
+        raise UsageError("send a username and a password, as JSON or as a form")
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     address = request.remote or ""
 

@@ -39,6 +39,7 @@ class Param:
     type: str = "string"
     enum: tuple[str, ...] = ()
     minimum: int | None = None
+    maximum: int | None = None
 
     def schema(self) -> dict[str, Any]:
         """The parameter's JSON schema."""
@@ -47,13 +48,15 @@ class Param:
             out["enum"] = list(self.enum)
         if self.minimum is not None:
             out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
         return out
 
 
 # The paging parameters every list takes.
 PAGE = (
-    Param("limit", "how many to return (1–1000, default 50)", "integer", minimum=1),
-    Param("offset", "how many to skip (default 0)", "integer", minimum=0),
+    Param("limit", "how many to return (default 50)", "integer", minimum=1, maximum=1000),
+    Param("offset", "how many to skip (default 0)", "integer", minimum=0, maximum=2**31 - 1),
 )
 
 
@@ -119,7 +122,7 @@ def _operation(route: web.AbstractRoute, op: Operation) -> dict[str, Any]:
     out: dict[str, Any] = {
         "summary": op.summary,
         "tags": [op.tag],
-        "operationId": f"{route.method.lower()}_{getattr(route.handler, '__name__', 'handler')}",
+        "operationId": f"{op.tag}_{getattr(route.handler, '__name__', 'handler')}",
         "responses": responses,
         "security": [] if op.public else [{"token": []}, {"session": []}],
     }
