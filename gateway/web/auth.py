@@ -129,9 +129,14 @@ async def who_am_i(request: web.Request) -> web.Response:
 @describe("Sign out (end the browser session)", TAG)
 async def sign_out(request: web.Request) -> web.Response:
     """End the browser session."""
-    cookie = request.cookies.get(COOKIE)
-    if cookie:
-        await in_store(request, lambda s: browser.end(s, cookie))
+    cookie, who, address = request.cookies.get(COOKIE), request[principal_key].name, request.remote
+
+    def work(session: Session) -> None:
+        if cookie:
+            browser.end(session, cookie)
+        audit.record(session, who, "signout", who, address=address or "")
+
+    await in_store(request, work)
     response = web.json_response({"signed_out": True})
     response.del_cookie(COOKIE, path="/")
     return response

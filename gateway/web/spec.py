@@ -116,9 +116,10 @@ def _operation(route: web.AbstractRoute, op: Operation) -> dict[str, Any]:
         {"name": p.name, "in": "query", "description": p.help, "schema": p.schema()}
         for p in op.query
     ]
+    errors = {**ERRORS, "429": "too many failed sign-ins; wait"} if op.public else ERRORS
     responses: dict[str, Any] = {str(op.status): {"description": "done", "content": _json({})}}
-    responses.update({code: {"description": text, "content": _json(ERROR_SCHEMA)}
-                      for code, text in ERRORS.items()})  # fmt: skip
+    for code, text in errors.items():
+        responses[code] = {"description": text, "content": _json(ERROR_SCHEMA)}
     out: dict[str, Any] = {
         "summary": op.summary,
         "tags": [op.tag],

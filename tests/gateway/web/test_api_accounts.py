@@ -128,5 +128,11 @@ async def test_a_cookie_session_changes_nothing_without_its_csrf_token(
         "PATCH", "/api/accounts/AsOd", json={"email": "x@y.no"}, headers={"X-CSRF-Token": csrf}
     )
     assert done.status == 200
-    log = await body(await client.get("/api/audit"))
-    assert [(e[0], e[1]) for e in audit_of(log)] == [("kari", "signin"), ("kari", "account.edit")]
+    signed_out = await client.delete("/api/session", headers={"X-CSRF-Token": csrf})
+    assert signed_out.status == 200
+    log = await body(await client.get("/api/audit", headers=gateway.bearer(gateway.site_token)))
+    assert [(e[0], e[1]) for e in audit_of(log)] == [
+        ("kari", "signin"),
+        ("kari", "account.edit"),
+        ("kari", "signout"),
+    ]
