@@ -7,11 +7,12 @@ when one of them is theirs, and approves, discards or reverts it only when all a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.auth import scopes
 from gateway.auth.scopes import Principal
@@ -25,6 +26,7 @@ from gateway.web.spec import PAGE, Param, describe
 
 routes = web.RouteTableDef()
 TAG = "runs"
+Act = Callable[[sessionmaker[Session], int], Report]  # what the CLI calls: approve, discard …
 
 
 def in_reach(session: Session, who: Principal, run: int, change: bool = False) -> None:
@@ -126,11 +128,11 @@ async def run_changes(request: web.Request) -> web.Response:
     return reply(rows[offset : offset + limit], total=len(rows))
 
 
-async def _act(request: web.Request, action: str, act: Any) -> web.Response:
+async def _act(request: web.Request, action: str, act: Act) -> web.Response:
     """Check the caller may change the run, do it as the CLI does, and log it."""
     run = run_id(request)
     await read(request, lambda session, who: in_reach(session, who, run, change=True))
-    report: Report = await asyncio.to_thread(act, request.config_dict[sessions_key], run)
+    report = await asyncio.to_thread(act, request.config_dict[sessions_key], run)
     detail = {"state": report.state, "run": report.run}
     await write(request, lambda session, _: log(session, request, action, f"run {run}", detail))
     return reply(report.to_json())
