@@ -104,3 +104,25 @@ def show(session: Session, username: str) -> dict[str, Any]:
         for key, name, role, origin in session.execute(members)
     ]
     return shown
+
+
+def members(session: Session, group: m.Group) -> list[dict[str, Any]]:
+    """A group's members: who, as what, and whether the sync or an admin put them there."""
+    query = (
+        select(m.Account.username, m.Account.given_name, m.Account.family_name, m.Membership)
+        .join(m.Membership, m.Membership.account_id == m.Account.id)
+        .where(m.Membership.group_id == group.id)
+        .order_by(m.Account.username_key, m.Membership.role)
+    )
+    return [
+        {
+            "username": username,
+            "given_name": given,
+            "family_name": family,
+            "role": row.role,
+            "origin": row.origin,
+            "begin": row.begin_date,
+            "end": row.end_date,
+        }
+        for username, given, family, row in session.execute(query)
+    ]

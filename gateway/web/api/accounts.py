@@ -123,6 +123,20 @@ def _group(session: Session, who: Principal, group: str, username: str) -> None:
     _account(session, who, username)
 
 
+@routes.get("/groups/{group}/members")
+@describe("A group's members, with their roles and how they got there", TAG)
+async def members(request: web.Request) -> web.Response:
+    """Who is in a group (its school's admins and site admins)."""
+    group = request.match_info["group"]
+
+    def work(session: Session, who: Principal) -> list[dict[str, Any]]:
+        found = lookup.group(session, group)
+        scopes.require_any(session, who, reach.group_school(found), f"see the members of {group}")
+        return accounts.members(session, found)
+
+    return reply(await read(request, work))
+
+
 @routes.post("/groups/{group}/members")
 @describe("Add a manual member to a group", TAG, body=MEMBER_BODY, status=201)
 async def add(request: web.Request) -> web.Response:

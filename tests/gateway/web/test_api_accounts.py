@@ -85,6 +85,15 @@ async def test_manual_members_follow_the_schools_setting_and_the_force_rule(
         "role": "student",
         "origin": "manual",
     }
+    listed = await body(await client.get(members, headers=ola))
+    assert [(m["username"], m["role"], m["origin"]) for m in listed][:3] == [
+        ("AsOd", "student", "sync"),
+        ("EmSa", "student", "sync"),
+        ("FiLu", "student", "sync"),
+    ]
+    assert ("MaHa", "student", "manual") in [
+        (m["username"], m["role"], m["origin"]) for m in listed
+    ]
     synced = await client.delete(f"{members}/AsOd", headers=ola)
     assert synced.status == 409 and "--force" in (await synced.json())["error"]
     forced = await client.delete(f"{members}/AsOd", params={"force": "1"}, headers=ola)
