@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
@@ -46,6 +46,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except (GatewayError, SettingError) as err:
         status = next((code for kind, code in STATUSES if isinstance(err, kind)), 409)
         return web.json_response({"error": str(err)}, status=status)
+    except IntegrityError as err:
+        log.exception("the store refused a change on %s", request.path)
+        said = str(err.orig).splitlines()[0] if err.orig else type(err).__name__
+        return web.json_response({"error": f"the store refused the change ({said})"}, status=409)
     except DBAPIError:
         log.exception("the store failed on %s", request.path)
         return web.json_response({"error": "the store is unavailable; try again"}, status=503)
