@@ -7,6 +7,7 @@ so a school named before it first arrives is in scope from its first import on.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -67,6 +68,21 @@ def require(session: Session, who: Principal, school_id: int | None, what: str) 
     """Refuse with Forbidden unless ``who`` may reach the school."""
     if not may_reach(session, who, school_id):
         raise Forbidden(f"{who.name} may not {what}: outside their schools")
+
+
+def require_any(session: Session, who: Principal, schools: Collection[int], what: str) -> None:
+    """Refuse unless ``who`` reaches one of the schools (to see what spans several)."""
+    reach = school_ids(session, who)
+    if reach is not None and not reach & set(schools):
+        raise Forbidden(f"{who.name} may not {what}: outside their schools")
+
+
+def require_all(session: Session, who: Principal, schools: Collection[int], what: str) -> None:
+    """Refuse unless ``who`` reaches every one of the schools, and there is one (to change
+    what spans several: a change must not reach into a school that is not theirs)."""
+    reach = school_ids(session, who)
+    if reach is not None and not (schools and set(schools) <= reach):
+        raise Forbidden(f"{who.name} may not {what}: it reaches beyond their schools")
 
 
 def require_site(who: Principal, what: str) -> None:

@@ -8,7 +8,7 @@ import sys
 from gateway.cli import render
 from gateway.cli.app import App
 from gateway.local import add_member, remove_member, set_account
-from gateway.store import lookup
+from gateway.store import accounts
 
 
 def cmd_account(app: App, args: argparse.Namespace) -> int:
@@ -18,21 +18,22 @@ def cmd_account(app: App, args: argparse.Namespace) -> int:
             for name, (old, new) in set_account(session, args.username, args.set).items():
                 note = f"{name}: {old!r} -> {new!r} (set locally: later runs keep it)"
                 print(note, file=sys.stderr if args.json else sys.stdout)  # stdout: JSON alone
-        account = lookup.account(session, args.username)
-        shown = {
-            "username": account.username,
-            "sync_key": account.sync_key,
-            "given_name": account.given_name,
-            "family_name": account.family_name,
-            "email": account.email,
-            "status": account.status,
-            "local_fields": [f for f in account.local_fields.split(",") if f],
-        }
+        shown = accounts.show(session, args.username)
     if args.json:
         print(render.dump(shown))
     elif not args.set:
-        print(render.table([[k, v] for k, v in shown.items()], ["field", "value"]))
+        print(render.table([[k, _cell(v)] for k, v in shown.items()], ["field", "value"]))
     return 0
+
+
+def _cell(value: object) -> object:
+    """A field's value on one line: lists joined, memberships as GROUP as ROLE (ORIGIN)."""
+    if not isinstance(value, list):
+        return value
+    return ", ".join(
+        f"{v['group']} as {v['role']} ({v['origin']})" if isinstance(v, dict) else str(v)
+        for v in value
+    )
 
 
 def cmd_member(app: App, args: argparse.Namespace) -> int:

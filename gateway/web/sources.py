@@ -14,9 +14,30 @@ from gateway.errors import UsageError
 from gateway.store import sources
 from gateway.web.auth import in_store
 from gateway.web.keys import config_key, principal_key
+from gateway.web.spec import describe
 
 routes = web.RouteTableDef()
 NAME = r"/sources/{name:[^/]+}"
+TAG = "sources"
+SCHOOLS = {"type": "array", "items": {"type": "string"}}
+CREATE_BODY = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "format": {"type": "string", "enum": list(sources.FORMATS)},
+        "schools": SCHOOLS,
+        "settings": {"type": "object"},
+    },
+    "required": ["name", "format"],
+}
+CHANGE_BODY = {
+    "type": "object",
+    "properties": {
+        "format": {"type": "string", "enum": list(sources.FORMATS)},
+        "schools": SCHOOLS,
+        "settings": {"type": "object"},
+    },
+}
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -72,6 +93,7 @@ async def _as_site(
 
 
 @routes.get("/sources")
+@describe("Every source: its format, schools and own settings", TAG)
 async def list_sources(request: web.Request) -> web.Response:
     """Every source with its schools and settings."""
     config = request.config_dict[config_key]
@@ -80,6 +102,7 @@ async def list_sources(request: web.Request) -> web.Response:
 
 
 @routes.post("/sources")
+@describe("Add a source (site admins)", TAG, body=CREATE_BODY, status=201)
 async def create_source(request: web.Request) -> web.Response:
     """Add a source: {name, format, schools?, settings?}."""
     body, config = await _body(request), request.config_dict[config_key]
@@ -99,6 +122,7 @@ async def create_source(request: web.Request) -> web.Response:
 
 
 @routes.get(NAME)
+@describe("One source and its effective settings", TAG)
 async def show_source(request: web.Request) -> web.Response:
     """One source and its effective settings."""
     config = request.config_dict[config_key]
@@ -109,6 +133,11 @@ async def show_source(request: web.Request) -> web.Response:
 
 
 @routes.patch(NAME)
+@describe(
+    "Change a source's format, schools or settings (null: back to the config)",
+    TAG,
+    body=CHANGE_BODY,
+)
 async def change_source(request: web.Request) -> web.Response:
     """Change {format?, schools?, settings?}; a setting set to null falls back to the config."""
     body, config = await _body(request), request.config_dict[config_key]
@@ -127,6 +156,7 @@ async def change_source(request: web.Request) -> web.Response:
 
 
 @routes.delete(NAME)
+@describe("Remove a source that owns nothing, or retire one that does", TAG)
 async def remove_source(request: web.Request) -> web.Response:
     """Delete a source that owns nothing, else retire it; refused while runs wait."""
 
@@ -137,6 +167,7 @@ async def remove_source(request: web.Request) -> web.Response:
 
 
 @routes.post(NAME + "/token")
+@describe("A new push token for the source, shown once", TAG, status=201)
 async def new_token(request: web.Request) -> web.Response:
     """A new push token, shown once; the source's earlier token stops working."""
 
