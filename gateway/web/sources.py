@@ -112,8 +112,8 @@ async def create_source(request: web.Request) -> web.Response:
             session,
             str(_field(body, "name", str, "")),
             str(_field(body, "format", str, "")),
-            _field(body, "schools", list, []),
-            _field(body, "settings", dict, {}),
+            _field(body, "schools", list, []) or [],
+            _field(body, "settings", dict, {}) or {},  # null: none of its own
         )
         return sources.describe(session, config, source)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import audit, scopes
 from gateway.auth.scopes import Principal
+from gateway.errors import UsageError
 from gateway.store import models as m
 from gateway.store import queries
 from gateway.web import spec
@@ -34,6 +35,10 @@ FILTERS = (
 
 def filters(request: web.Request) -> queries.Filters:
     """A listing's filters and page from the query string, as `rostergate list` takes them."""
+    known = [param.name for param in FILTERS]
+    unknown = sorted(set(request.query) - set(known))
+    if unknown:
+        raise UsageError(f"unknown parameter {unknown[0]}; known: {', '.join(known)}")
     limit, offset = page(request)
     values = {name: text(request, name) or "" for name in ("school", "profile", "status")}
     values |= {name: text(request, name) or "" for name in ("source", "search")}

@@ -14,7 +14,13 @@ from typing import Any
 from tests.gateway.web.conftest import Gateway, Schools
 from tests.gateway.web.test_openapi import routes_and_document
 
-SORBY = {"school": "Sørby skole", "username": "LaHa", "group": "9B", "profile": "Staff"}
+SORBY = {
+    "school": "Sørby skole",
+    "username": "LaHa",
+    "group": "9B",
+    "profile": "Staff",
+    "name": "sorby",  # a source
+}
 # Routes that answer every admin about themselves, or list only what the caller reaches.
 OWN = {
     ("GET", "/api/session"),

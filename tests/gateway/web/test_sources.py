@@ -109,3 +109,13 @@ async def test_a_school_admin_is_refused_and_a_stranger_unauthorised(
         row = sources.describe(session, Config(), sources.get(session, "vigilo"))
         assert (row["schools"], row["token"]) == (["Nordby skole"], False)
         assert audit.entries(session) == []
+
+
+async def test_null_schools_and_settings_mean_none_of_its_own(gateway: Gateway) -> None:
+    """Found by schemathesis: a null where an object may stand was a 500."""
+    kari = gateway.bearer(gateway.site_token)
+    body = {"name": "visma", "format": "ims", "schools": None, "settings": None}
+    created = await gateway.client.post("/api/sources", json=body, headers=kari)
+    assert created.status == 201, await created.text()
+    shown = await created.json()
+    assert (shown["name"], shown["schools"]) == ("visma", [])
