@@ -1,7 +1,8 @@
 """Expected report and store counts of a run, from the views of the store before and after.
 
 A full snapshot (IMS, OneRoster) expires accounts it leaves out, inactivates
-nodes and groups, and removes memberships and guardian links; the gateway's CSV
+nodes and groups, and removes memberships and guardian links (their rows stay,
+marked removed, and the store's counts are of active ones); the gateway's CSV
 only adds and updates, so its store is the union of what every run sent (a class
 move adds a membership and keeps the old one). Persons are compared one at a
 time, so memory stays at the two worlds themselves.
@@ -47,7 +48,7 @@ class _Tally:
         self.store[f"{entity}_active"] += len(after) + (0 if self.full else gone)
 
     def sets(self, entity: str, before: frozenset[Any], after: frozenset[Any]) -> None:
-        """Memberships or links of one person: rows are deleted when a full snapshot drops them."""
+        """Memberships or links of one person: a full snapshot removes those it drops."""
         counts = self.report[entity]
         counts["created"] += len(after - before)
         gone = len(before - after)

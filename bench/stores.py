@@ -31,8 +31,9 @@ COUNTS = {
     "nodes_active": "SELECT COUNT(*) FROM nodes WHERE status = 'active'",
     "groups": "SELECT COUNT(*) FROM groups",
     "groups_active": "SELECT COUNT(*) FROM groups WHERE status = 'active'",
-    "memberships": "SELECT COUNT(*) FROM memberships",
-    "guardian_links": "SELECT COUNT(*) FROM guardian_links",
+    # Removed memberships and links stay as rows, marked: the store holds the active ones.
+    "memberships": "SELECT COUNT(*) FROM memberships WHERE status = 'active'",
+    "guardian_links": "SELECT COUNT(*) FROM guardian_links WHERE status = 'active'",
 }
 
 

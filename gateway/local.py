@@ -8,10 +8,10 @@ are refused. The caller owns the transaction.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import RuleError, UsageError
@@ -29,6 +29,14 @@ from mapping.settings import (
 )
 
 EDITABLE = ("email", "given_name", "family_name")
+REMOVED = {"status": "removed"}
+# A removed membership added back by hand starts afresh: no dates, not primary, not removed.
+ADDED_BACK = dict.fromkeys(("begin_date", "end_date", "is_primary", "removed_at", "removed_run_id"))
+
+
+def now() -> datetime:
+    """The current time in UTC, as the store keeps it (naive)."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def log(
@@ -61,10 +69,16 @@ def school_ids(session: Session, account_id: int) -> set[int]:
     parents = dict(session.execute(select(m.Node.id, m.Node.parent_id)).all())
     kinds = dict(session.execute(select(m.Node.id, m.Node.kind)).all())
     nodes = set(
-        session.scalars(select(m.Placement.node_id).where(m.Placement.account_id == account_id))
+        session.scalars(
+            select(m.Placement.node_id).where(
+                m.Placement.account_id == account_id, m.Placement.status == "active"
+            )
+        )
     )
     groups = (
-        select(m.Group.school_id).join(m.Membership).where(m.Membership.account_id == account_id)
+        select(m.Group.school_id)
+        .join(m.Membership)
+        .where(m.Membership.account_id == account_id, m.Membership.status == "active")
     )
     found = {s for s in session.scalars(groups) if s}
     for placed in nodes:
@@ -144,7 +158,8 @@ def _role(session: Session, account: m.Account, role: str | None) -> str:
 
 
 def add_member(session: Session, group_name: str, username: str, role: str | None) -> str:
-    """Add a manual member to a group; return the hierarchy role given."""
+    """Add a manual member to a group (its removed row, if it had one, comes back); return
+    the hierarchy role given."""
     group = lookup.group(session, group_name)
     account = lookup.account(session, username)
     school = session.get(m.Node, group.school_id) if group.school_id else None
@@ -156,12 +171,14 @@ def add_member(session: Session, group_name: str, username: str, role: str | Non
             f"members (rostergate settings SCHOOL --set allow_manual_members=true)"
         )
     hierarchy_role = _role(session, account, role)
-    exists = select(m.Membership.id).where(
-        m.Membership.account_id == account.id,
-        m.Membership.group_id == group.id,
-        m.Membership.role == hierarchy_role,
-    )
-    if session.scalar(exists):
+    stored = session.scalars(
+        select(m.Membership).where(
+            m.Membership.account_id == account.id,
+            m.Membership.group_id == group.id,
+            m.Membership.role == hierarchy_role,
+        )
+    ).one_or_none()
+    if stored is not None and stored.status == "active":
         raise UsageError(f"{account.username} is already {hierarchy_role} in {group.name}")
     row = {
         "account_id": account.id,
@@ -169,27 +186,41 @@ def add_member(session: Session, group_name: str, username: str, role: str | Non
         "role": hierarchy_role,
         "origin": "manual",
     }
-    new_id = session.execute(
-        insert(m.Membership).values(row).returning(m.Membership.id)
-    ).scalar_one()
-    log(
-        session,
-        "memberships",
-        new_id,
-        f"{account.username}@{group.sync_key}",
-        "add",
-        None,
-        row,
-        "manual",
-    )
+    before = None
+    if stored is None:
+        row_id = session.execute(
+            insert(m.Membership).values(row).returning(m.Membership.id)
+        ).scalar_one()
+    else:
+        before, row_id = _as_logged(stored), stored.id
+        row = {**row, "status": "active"}
+        back = {**row, **ADDED_BACK}
+        session.execute(update(m.Membership).where(m.Membership.id == row_id).values(back))
+    key = f"{account.username}@{group.sync_key}"
+    log(session, "memberships", row_id, key, "add", before, row, "manual")
     bump(session)
     return hierarchy_role
+
+
+def _as_logged(row: m.Membership) -> dict[str, Any]:
+    """A stored membership as the change log keeps it."""
+    return {
+        "account_id": row.account_id,
+        "group_id": row.group_id,
+        "role": row.role,
+        "origin": row.origin,
+        "begin_date": row.begin_date,
+        "end_date": row.end_date,
+        "is_primary": row.is_primary,
+        "status": row.status,
+    }
 
 
 def remove_member(
     session: Session, group_name: str, username: str, role: str | None, force: bool = False
 ) -> int:
-    """Remove an account from a group; return how many memberships went.
+    """Remove an account from a group; return how many memberships went (the rows stay,
+    marked removed).
 
     A membership the sync made comes back with the register's next import, so removing
     one takes ``force``.
@@ -197,7 +228,9 @@ def remove_member(
     group = lookup.group(session, group_name)
     account = lookup.account(session, username)
     query = select(m.Membership).where(
-        m.Membership.account_id == account.id, m.Membership.group_id == group.id
+        m.Membership.account_id == account.id,
+        m.Membership.group_id == group.id,
+        m.Membership.status == "active",
     )
     if role:
         query = query.where(m.Membership.role == _role(session, account, role))
@@ -209,27 +242,13 @@ def remove_member(
             f"{account.username} is in {group.name} because the register says so: the register "
             "will restore it on its next import; change it there, or use --force to remove it now"
         )
+    key = f"{account.username}@{group.sync_key}"
     for row in rows:
-        before = {
-            "account_id": row.account_id,
-            "group_id": row.group_id,
-            "role": row.role,
-            "origin": row.origin,
-            "begin_date": row.begin_date,
-            "end_date": row.end_date,
-            "is_primary": row.is_primary,
-        }
-        log(
-            session,
-            "memberships",
-            row.id,
-            f"{account.username}@{group.sync_key}",
-            "remove",
-            before,
-            None,
-            "manual",
-        )
-    session.execute(delete(m.Membership).where(m.Membership.id.in_([r.id for r in rows])))
+        log(session, "memberships", row.id, key, "remove", _as_logged(row), REMOVED, "manual")
+    removed = {**REMOVED, "removed_at": now()}
+    session.execute(
+        update(m.Membership).where(m.Membership.id.in_([r.id for r in rows])).values(removed)
+    )
     bump(session)
     return len(rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from gateway.cli import render
 from gateway.cli.app import App
@@ -20,6 +21,11 @@ from mapping.usernames import USERNAME_MODES
 
 # Exit codes (DESIGN §5): 0 applied or previewed, 1 feed-level failure, 2 usage, 3 held.
 EXIT_CODES = {"failed": 1, "held": 3}
+USERNAMES_HELP = (
+    "keep: the feed's username as sent, the record skipped when it is taken or missing; "
+    "generate: always made from the name (MaSc, MarSch, MaSc2…); "
+    "generate-if-taken (the default): kept as sent when free, otherwise generated"
+)
 
 
 def _finish(rep: Report, as_json: bool) -> int:
@@ -106,11 +112,24 @@ def cmd_runs(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print(render.dump(rows))
         return 0
-    columns = ("run", "started_at", "kind", "state", "source", "format", "file")
-    table = [[*(r[c] for c in columns), _progress(r["progress"])] for r in rows]
-    header = ["run", "started", "kind", "state", "source", "format", "file", "progress"]
-    print(render.table(table, header))
+    shown = ("run", "started_at", "kind", "state", "source", "format", "file")
+    table = [[*(r[c] for c in shown), *_totals(r), _progress(r["progress"])] for r in rows]
+    print(render.table(table, ["run", "started", *shown[2:], *RUN_TOTALS, "progress"]))
     return 0
+
+
+# The totals `runs` shows of each run: changes summed over entities, and issues.
+RUN_TOTALS = ("created", "updated", "removed", "errors", "warnings")
+
+
+def _totals(row: dict[str, Any]) -> list[int]:
+    """A run's created, updated and expired-or-removed rows, its errors and warnings."""
+    counts = (row["counts"] or {}).values()
+    created = sum(c.get("created", 0) for c in counts)
+    updated = sum(c.get("updated", 0) for c in counts)
+    removed = sum(c.get("expired", 0) + c.get("removed", 0) for c in counts)
+    issues = row["issues"]
+    return [created, updated, removed, issues.get("error", 0), issues.get("warning", 0)]
 
 
 def _progress(progress: dict[str, object] | None) -> str:
@@ -190,8 +209,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--source", help="the source the records belong to (default: the format)")
     p.add_argument("--school", help="CSV: the school for rows without a school column")
     p.add_argument("--role", help="CSV: the role for rows without a role column")
-    p.add_argument("--columns", help="CSV: a TOML file mapping other headers to fields")
-    p.add_argument("--usernames", choices=USERNAME_MODES, help="how usernames are chosen")
+    p.add_argument(
+        "--columns",
+        metavar="FILE.toml",
+        help="CSV: a TOML file mapping other headers to fields "
+        '(its format: README, "The gateway\'s CSV")',
+    )
+    p.add_argument("--usernames", choices=USERNAME_MODES, help=USERNAMES_HELP)
     p.add_argument("--strict", action="store_true", help="IMS: schema violations fail the run")
     p.add_argument("--dry-run", action="store_true", help="preview: show the plan, write nothing")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -206,8 +230,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print each run's report as JSON")
     p.set_defaults(handler=cmd_worker)
     p = sub.add_parser("runs", help="list the latest runs")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50, help="how many runs (default 50)")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_runs)
     for name, handler, text in (
         ("report", cmd_report, "show a run's report"),
@@ -216,11 +240,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ("discard", cmd_discard, "drop a held run, or a running one whose process is gone"),
     ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("run", type=int)
-        p.add_argument("--json", action="store_true")
+        p.add_argument("run", type=int, help="the run's number (`rostergate runs`)")
+        p.add_argument("--json", action="store_true", help="print JSON")
         p.set_defaults(handler=handler)
     p = sub.add_parser("revert", help="undo an applied run from its change log")
-    p.add_argument("run", type=int)
+    p.add_argument("run", type=int, help="the applied run to undo")
     p.add_argument("--dry-run", action="store_true", help="show what the revert would do")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_revert)

@@ -31,13 +31,8 @@ class TooLarge(GatewayError):
 
 
 def directory(config: Config) -> Path:
-    """The spool folder (created): ``spool_dir``, else ``spool`` beside a SQLite store."""
-    if config.spool_dir:
-        folder = Path(config.spool_dir)
-    else:
-        url = make_url(config.database_url)
-        on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-        folder = Path(str(url.database)).parent / "spool" if on_disk else Path("var/spool")
+    """The spool folder (created): ``spool_dir``, by default ``spool`` in the data directory."""
+    folder = Path(config.spool_dir)
     folder.mkdir(parents=True, exist_ok=True)
     return folder.resolve()
 

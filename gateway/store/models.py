@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -56,6 +57,14 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     token_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    format: Mapped[str | None] = mapped_column(String(20))
+    # The schools it may write to, by key, path or name; empty: every school.
+    schools: Mapped[list[str] | None] = mapped_column(JSON)
+    # Its own settings (keys of gateway.config.SETTINGS), laid over the config's [sources.NAME].
+    settings: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A source with records is retired rather than deleted: its records keep their owner.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Profile(Base):
@@ -189,17 +198,25 @@ class PendingPerson(Base):
 
 
 class Placement(Base):
-    """An account's place in the hierarchy (the nodes it belongs to)."""
+    """An account's place in the hierarchy (the nodes it belongs to); a place it left stays,
+    marked removed."""
 
     __tablename__ = "placements"
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    removed_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Membership(Base):
-    """An account in a group with a hierarchy role; origin ``sync`` or ``manual``."""
+    """An account in a group with a hierarchy role; origin ``sync`` or ``manual``.
+
+    A removed membership stays as a row with status ``removed`` (and when and by which
+    run); the same membership coming back makes that row active again.
+    """
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("account_id", "group_id", "role"),)
@@ -213,10 +230,13 @@ class Membership(Base):
     is_primary: Mapped[bool | None] = mapped_column(Boolean)
     created_run_id: Mapped[int | None] = mapped_column(Integer)
     sync_key: Mapped[str | None] = mapped_column(String(255), index=True)  # the feed's own key
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    removed_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class GuardianLink(Base):
-    """A guardian account responsible for a student account."""
+    """A guardian account responsible for a student account; removed links stay, marked."""
 
     __tablename__ = "guardian_links"
     __table_args__ = (UniqueConstraint("guardian_id", "student_id"),)
@@ -227,6 +247,9 @@ class GuardianLink(Base):
     )
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     created_run_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    removed_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class ImportRun(Base):
@@ -287,7 +310,8 @@ class RunIssue(Base):
 class Change(Base):
     """One logged change: a row's fields before and after, per run or local edit.
 
-    Creates are not logged here: a created row carries ``created_run_id``.
+    A created row is logged too (action ``create``, its new values as ``after``), and
+    carries the run's id in ``created_run_id``.
     """
 
     __tablename__ = "changes"
@@ -352,4 +376,7 @@ class AuditEntry(Base):
 
 
 Index("ix_changes_entity_row", Change.entity, Change.row_id)
+# Removed memberships, by group: a run looks up those that may come back in a few groups.
+REMOVED = text("status = 'removed'")
+Index("ix_memberships_removed", Membership.group_id, sqlite_where=REMOVED, postgresql_where=REMOVED)
 Index("ix_accounts_created_run", Account.created_run_id)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import pickle
-import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.errors import NotFound
+from gateway.errors import ConflictError, NotFound
 from gateway.store import models as m
-from gateway.store import owners
+from gateway.store import owners, plans
 from gateway.store.writer import jsonable, removal_after
 from gateway.sync.changes import CREATE_COLUMNS, Plan
 from gateway.sync.report import Report, empty_counts
@@ -69,7 +68,7 @@ def finish(session: Session, run_id: int, state: str, plan: Plan, now: datetime)
         "roles": dict(plan.roles),
     }
     if state == "held" or (state == "previewed" and plan.size <= PREVIEW_PLAN_LIMIT):
-        values["plan"] = zlib.compress(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+        values["plan"] = plans.dump(plan)
         values["revision"] = plan.revision
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
     save_issues(session, run_id, plan.issues)
@@ -121,6 +120,33 @@ def mark_applied(session: Session, run_id: int) -> None:
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(last_change_id=last))
 
 
+def removals_since(
+    session: Session, source_id: int, since: datetime
+) -> list[tuple[str, int, dict[str, Any] | None]]:
+    """(entity, row id, before) of each account expired and membership removed by the
+    source's runs applied since then; an approval covers the removals before it."""
+    applied = session.execute(
+        select(m.ImportRun.id, m.ImportRun.held)
+        .where(
+            m.ImportRun.source_id == source_id,
+            m.ImportRun.kind == "import",
+            m.ImportRun.state == "applied",
+            m.ImportRun.finished_at >= since,
+        )
+        .order_by(m.ImportRun.id)
+    ).all()
+    approved = [n for n, (_, held) in enumerate(applied) if held]
+    ids = [run_id for run_id, _ in applied[approved[-1] + 1 if approved else 0 :]]
+    if not ids:
+        return []
+    query = select(m.Change.entity, m.Change.row_id, m.Change.before).where(
+        m.Change.run_id.in_(ids),
+        m.Change.entity.in_(("accounts", "memberships")),
+        m.Change.action.in_(("expire", "remove", "delete")),  # "delete": logs before 0008
+    )
+    return [(entity, row_id, before) for entity, row_id, before in session.execute(query)]
+
+
 # Run ids are the stores' 32-bit integers: a larger number names no run (and no query).
 LARGEST_RUN_ID = 2**31 - 1
 
@@ -137,8 +163,10 @@ def stored_plan(run: m.ImportRun) -> Plan:
     """The plan a held or previewed run stored."""
     if run.plan is None:
         raise NotFound(f"run {run.id} has no stored plan")
-    plan: Plan = pickle.loads(zlib.decompress(run.plan))
-    return plan
+    try:
+        return plans.load(run.plan)
+    except ConflictError as err:
+        raise ConflictError(f"run {run.id}: {err}") from err
 
 
 def report(session: Session, run_id: int) -> Report:
@@ -176,37 +204,117 @@ def progress(run: m.ImportRun) -> dict[str, Any] | None:
     }
 
 
-def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest runs, newest first."""
+@dataclass(frozen=True)
+class RunFilter:
+    """Which runs a listing shows: by source name, state, start time and source ids."""
+
+    source: str | None = None
+    state: str | None = None
+    since: datetime | None = None
+    source_ids: frozenset[int] | None = None  # None: every source's
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """What a run must meet to be listed."""
+        found: list[ColumnElement[bool]] = []
+        if self.source is not None:
+            named = select(m.Source.id).where(m.Source.name == self.source)
+            found.append(m.ImportRun.source_id.in_(named))
+        if self.state is not None:
+            found.append(m.ImportRun.state == self.state)
+        if self.since is not None:
+            found.append(m.ImportRun.started_at >= self.since)
+        if self.source_ids is not None:
+            found.append(m.ImportRun.source_id.in_(self.source_ids))
+        return found
+
+
+def listing(
+    session: Session, limit: int = 50, offset: int = 0, where: RunFilter = RunFilter()
+) -> list[dict[str, Any]]:
+    """The latest runs, newest first, with how many issues of each severity each reported."""
     query = (
         select(m.ImportRun, m.Source.name)
         .outerjoin(m.Source)
         .order_by(m.ImportRun.id.desc())
         .limit(limit)
+        .offset(offset)
     )
-    out = []
-    for run, source in session.execute(query):
-        out.append(
-            {
-                "run": run.id,
-                "kind": run.kind,
-                "state": run.state,
-                "origin": run.origin,
-                "source": source,
-                "format": run.format,
-                "file": run.file,
-                "dry_run": run.dry_run,
-                "started_at": run.started_at.isoformat(timespec="seconds"),
-                "counts": run.counts,
-                "progress": progress(run),
-            }
-        )
-    return out
+    found = session.execute(query.where(*where.conditions())).all()
+    totals = issue_totals(session, [run.id for run, _ in found])
+    return [
+        {
+            "run": run.id,
+            "kind": run.kind,
+            "state": run.state,
+            "origin": run.origin,
+            "source": source,
+            "format": run.format,
+            "file": run.file,
+            "dry_run": run.dry_run,
+            "started_at": run.started_at.isoformat(timespec="seconds"),
+            "counts": run.counts,
+            "issues": totals.get(run.id, {}),
+            "progress": progress(run),
+        }
+        for run, source in found
+    ]
+
+
+def issue_totals(session: Session, run_ids: list[int]) -> dict[int, dict[str, int]]:
+    """How many issues of each severity these runs reported."""
+    query = (
+        select(m.RunIssue.run_id, m.RunIssue.severity, func.count())
+        .where(m.RunIssue.run_id.in_(run_ids))
+        .group_by(m.RunIssue.run_id, m.RunIssue.severity)
+    )
+    totals: dict[int, dict[str, int]] = {}
+    for run_id, severity, count in session.execute(query):
+        totals.setdefault(run_id, {})[severity] = count
+    return totals
+
+
+def total(session: Session, where: RunFilter = RunFilter()) -> int:
+    """How many runs a listing with this filter holds in all."""
+    return session.scalar(select(func.count(m.ImportRun.id)).where(*where.conditions())) or 0
+
+
+def issues(
+    session: Session,
+    run_id: int,
+    *,
+    severity: str | None = None,
+    code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of a run's issues (by severity and code when given), and how many there are."""
+    get(session, run_id)
+    query = select(m.RunIssue).where(m.RunIssue.run_id == run_id)
+    if severity is not None:
+        query = query.where(m.RunIssue.severity == severity)
+    if code is not None:
+        query = query.where(m.RunIssue.code == code)
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(m.RunIssue.id).limit(limit).offset(offset))
+    page = [
+        {
+            "severity": i.severity,
+            "code": i.code,
+            "entity": i.entity,
+            "key": i.key,
+            "file": i.file,
+            "line": i.line,
+            "message": i.message,
+            "skipped": i.skipped,
+        }
+        for i in rows
+    ]
+    return page, count
 
 
 def changes(session: Session, run_id: int) -> list[dict[str, Any]]:
-    """A run's change log (each update and removal with its fields before and after), or,
-    for a preview or a held run, everything it would create, update and remove."""
+    """A run's change log (each create with its values, each update and removal with its
+    fields before and after), or, for a preview or a held run, what it would write."""
     run = get(session, run_id)
     if run.state in ("previewed", "held") and run.plan is not None:
         origin = "revert" if run.kind == "revert" else "sync"

@@ -1,9 +1,14 @@
-"""Load the snapshot a run plans against: one query per entity, compact values."""
+"""Load the snapshot a run plans against: one query per entity, compact values.
+
+Removed memberships and guardian links are kept apart: a run plans against the
+active ones, and brings a removed one back rather than adding the same row twice.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
@@ -111,7 +116,7 @@ def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -
     placed: dict[int, set[int]] = defaultdict(set)
     sql = (
         "SELECT p.account_id, p.node_id FROM placements p JOIN accounts a ON a.id = p.account_id "
-        "WHERE a.source_id = ?"
+        "WHERE a.source_id = ? AND p.status = 'active'"
     )
     for account_id, node_id in bulk.select_rows(conn, sql, (snap.source_id,)):
         placed[account_id].add(node_id)
@@ -138,31 +143,55 @@ def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -
         )
 
 
-# The source's memberships; the unary + keeps SQLite scanning the table rather than
+# The source's active memberships; the unary + keeps SQLite scanning the table rather than
 # making a million index lookups by group.
-SOURCE_GROUPS = "+m.group_id IN (SELECT id FROM groups WHERE source_id = ?)"
+SOURCE_GROUPS = "m.status = 'active' AND +m.group_id IN (SELECT id FROM groups WHERE source_id = ?)"
 PLAIN = "m.origin = 'sync' AND m.begin_date IS NULL AND m.end_date IS NULL AND m.is_primary IS NULL"
 
 
-def _packed_sql(roles: dict[str, int]) -> tuple[str, str]:
+def _packed_sql(roles: dict[str, int], where: str) -> tuple[str, str]:
     """SQL for plain memberships packed into (key, id) by the database, and the condition."""
     names = ", ".join(f"'{role}'" for role in roles)  # hierarchy roles from the profiles table
     number = " ".join(f"WHEN '{role}' THEN {n}" for role, n in roles.items())
     plain = f"{PLAIN} AND m.role IN ({names})"
     account, group = "CAST(m.account_id AS BIGINT)", "CAST(m.group_id AS BIGINT)"
     key = f"({account} << 36) | ({group} << 6) | (CASE m.role {number} END)"
-    return f"SELECT {key}, m.id FROM memberships m WHERE {SOURCE_GROUPS} AND {plain}", plain
+    return f"SELECT {key}, m.id FROM memberships m WHERE {where} AND {plain}", plain
 
 
-def _memberships(session: Session, snap: Snapshot) -> None:
-    """Memberships in the source's groups (packed by the database), and the source's links."""
+def _memberships(session: Session, snap: Snapshot, named: Collection[str] | None) -> None:
+    """Memberships in the source's groups, removed ones in the groups ``named`` (None: all),
+    and the source's links.
+
+    Removed rows pile up over the years (a new school year removes most of them); only
+    those in groups the feed names can come back, so only those are loaded.
+    """
+    _load_memberships(session, snap, snap.memberships, SOURCE_GROUPS, (snap.source_id,))
+    snap.removed_memberships = StoredMemberships(snap.memberships.role_numbers())
+    keys = snap.groups.keys() if named is None else named
+    ids = sorted(snap.groups[key].id for key in keys if key in snap.groups)
+    for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000)):
+        where = f"m.status = 'removed' AND m.group_id IN ({', '.join(map(str, chunk))})"
+        _load_memberships(session, snap, snap.removed_memberships, where, ())
+    gl = m.GuardianLink
+    links = select(gl.id, gl.guardian_id, gl.student_id, gl.status)
+    for link_id, guardian, student, status in session.execute(
+        links.where(gl.source_id == snap.source_id)
+    ):
+        found = snap.links if status == "active" else snap.removed_links
+        found[(guardian, student)] = link_id
+
+
+def _load_memberships(
+    session: Session, snap: Snapshot, into: StoredMemberships, where: str, params: tuple[Any, ...]
+) -> None:
+    """Memberships matching ``where``, plain ones packed by the database."""
     conn = session.connection()
-    sql, plain = _packed_sql(snap.memberships.role_numbers())
-    snap.memberships.extend_packed(bulk.select_chunks(conn, sql, (snap.source_id,)))
+    sql, plain = _packed_sql(into.role_numbers(), where)
+    into.extend_packed(bulk.select_chunks(conn, sql, params))
     detailed = (
         "SELECT m.account_id, m.group_id, m.role, m.id, m.origin, m.begin_date, "
-        f"m.end_date, m.is_primary FROM memberships m WHERE {SOURCE_GROUPS} "
-        f"AND NOT ({plain})"
+        f"m.end_date, m.is_primary FROM memberships m WHERE {where} AND NOT ({plain})"
     )
     ms = m.Membership
     cols = (
@@ -176,12 +205,8 @@ def _memberships(session: Session, snap: Snapshot) -> None:
         ms.is_primary,
     )
     typed = text(detailed.replace("?", ":source")).columns(*cols)  # dates come back as dates
-    for row in session.execute(typed, {"source": snap.source_id}):
-        snap.memberships.add(*row)
-    gl = m.GuardianLink
-    links = select(gl.id, gl.guardian_id, gl.student_id).where(gl.source_id == snap.source_id)
-    for link_id, guardian, student in session.execute(links):
-        snap.links[(guardian, student)] = link_id
+    for row in session.execute(typed, {"source": params[0]} if params else {}):
+        into.add(*row)
 
 
 def _pending(session: Session, snap: Snapshot) -> None:
@@ -213,16 +238,26 @@ def _membership_keys(session: Session, snap: Snapshot, keys: Collection[str]) ->
     in_source = select(m.Group.id).where(m.Group.source_id == snap.source_id)
     for start in range(0, len(wanted), 500):
         query = select(ms.sync_key, ms.account_id, ms.group_id, ms.role).where(
-            ms.sync_key.in_(wanted[start : start + 500]), ms.group_id.in_(in_source)
+            ms.sync_key.in_(wanted[start : start + 500]),
+            ms.group_id.in_(in_source),
+            ms.status != "removed",
         )
         for key, account, group, role in session.execute(query):
             snap.membership_keys[str(key)] = (account, group, role)
 
 
 def load(
-    session: Session, source_id: int | None, source: str, membership_keys: Collection[str] = ()
+    session: Session,
+    source_id: int | None,
+    source: str,
+    membership_keys: Collection[str] = (),
+    named: Collection[str] | None = None,
 ) -> Snapshot:
-    """Load everything a run for this source plans against."""
+    """Load everything a run for this source plans against.
+
+    ``membership_keys``: the memberships' own keys the feed deletes by; ``named``: the groups
+    the feed's memberships name, whose removed memberships may come back (None for all).
+    """
     profiles, matcher = load_matcher(session, source)
     snap = Snapshot(source_id, revision(session), matcher, profiles)
     hierarchy_roles = sorted({p.hierarchy_role for p in profiles.values()})
@@ -231,7 +266,7 @@ def load(
     _nodes(session, snap)
     _groups(session, snap)
     _accounts(session, snap, names)
-    _memberships(session, snap)
+    _memberships(session, snap, named)
     _membership_keys(session, snap, membership_keys)
     _settings(session, snap)
     _pending(session, snap)

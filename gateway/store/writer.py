@@ -2,8 +2,10 @@
 
 The writer decides nothing. It resolves references (an ``int`` is a stored id,
 a ``str`` the key of a row created earlier in the same plan), writes rows in
-dependency order, and logs updates and removals with their before and after
-values. Created rows carry the run's id instead of a log entry.
+dependency order, and logs every create (its new values), update and removal
+(before and after). Nothing is deleted: removed memberships, guardian links and
+placements are marked ``removed``, as accounts are expired and nodes and groups
+inactivated.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError
-from gateway.store import bulk, presets
+from gateway.store import bulk, changelog, presets
 from gateway.store import models as m
 from gateway.sync.changes import Plan, Ref
 from mapping.records import ENTITIES
@@ -38,10 +40,12 @@ FIELDS: dict[str, dict[str, tuple[str, str | None]]] = {
                  "email": ("email", None), "profile": ("profile_id", "profiles"),
                  "status": ("status", None), "sync_key": ("sync_key", None)},
     "memberships": {"begin": ("begin_date", None), "end": ("end_date", None),
-                    "primary": ("is_primary", None)},
+                    "primary": ("is_primary", None), "origin": ("origin", None),
+                    "status": ("status", None)},
+    "guardian_links": {"status": ("status", None)},
 }  # fmt: skip
-REMOVAL_STATUS = {"expire": "expired", "inactivate": "inactive"}
-# Rows that point at others are deleted first (placements go with their account).
+REMOVAL_STATUS = {"expire": "expired", "inactivate": "inactive", "remove": "removed"}
+# Rows that point at others go first.
 REMOVAL_ORDER = ("guardian_links", "memberships", "accounts", "groups", "nodes")
 # The tables each entity's creates land in, and how many created rows in a run make the
 # planner's statistics stale enough to refresh them (see ``refresh_statistics``).
@@ -63,7 +67,7 @@ class Writer:
         self.run_id = run_id
         self.now = now
         self.ids: dict[str, dict[Any, int]] = defaultdict(dict)
-        self.log: list[dict[str, Any]] = []
+        self.log: list[tuple[Any, ...]] = []
         profiles = self.conn.execute(select(m.Profile.name, m.Profile.id))
         self.ids["profiles"] = {name: profile_id for name, profile_id in profiles}
 
@@ -85,10 +89,14 @@ class Writer:
             self.update(entity)
         for removed in REMOVAL_ORDER:
             self.remove(removed)
-        if self.log:
-            self.conn.execute(insert(TABLES["changes"]), self.log)
+        self.flush_log()
         self.write_pending()
         self.refresh_statistics()
+
+    def flush_log(self) -> None:
+        """Insert the queued change-log rows, so the log's ids follow the order of the writes."""
+        changelog.insert(self.conn, self.log)
+        self.log.clear()
 
     def write_pending(self) -> None:
         """Store the persons kept pending (replacing their rows) and drop the others."""
@@ -127,6 +135,7 @@ class Writer:
         created = [entity for entity in CREATED_TABLES if changes[entity].creates]
         if sum(len(changes[entity].creates) for entity in created) >= STALE_AFTER:
             tables = [table for entity in created for table in CREATED_TABLES[entity]]
+            tables.append("changes")  # creates are logged: the log grows as fast as they do
             self.conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
 
     def _insert_keyed(
@@ -166,6 +175,8 @@ class Writer:
                 for key, name, kind, parent in ready
             ]
             self._insert_keyed("nodes", columns, rows)
+            ids = self.ids["nodes"]
+            self._log_created("nodes", ((ids[r[0]], r[0], r[2:5]) for r in rows))
         self._start_school_settings([(k, name) for k, name, kind, _ in creates if kind == "school"])
 
     def _start_school_settings(self, schools: list[tuple[str, str]]) -> None:
@@ -216,6 +227,8 @@ class Writer:
                 if (kind == "course") == courses
             ]
             self._insert_keyed("groups", columns, rows)
+            ids = self.ids["groups"]
+            self._log_created("groups", ((ids[r[0]], r[0], r[2:10]) for r in rows))
 
     def create_accounts(self) -> None:
         """Insert accounts, then their placements."""
@@ -257,6 +270,11 @@ class Writer:
         table = TABLES["placements"]
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):  # one or more each
             bulk.insert(self.conn, table, ("account_id", "node_id"), placements)
+        logged = (
+            (accounts[key], key, (*row, tuple(self.resolve("nodes", n) for n in nodes)))
+            for key, *row, nodes in creates
+        )
+        self._log_created("accounts", logged)
 
     def create_memberships(self) -> None:
         """Insert memberships (origin sync, or manual when a revert puts one back)."""
@@ -273,6 +291,8 @@ class Writer:
         )
         accounts, groups, run_id = self.ids["accounts"], self.ids["groups"], self.run_id
         creates = self.plan.changes["memberships"].creates
+        table = TABLES["memberships"]
+        after = self._last_id(table)
         rows = (
             (
                 account if isinstance(account, int) else accounts[account],
@@ -287,9 +307,9 @@ class Writer:
             )
             for account, group, role, begin, end, primary, origin, sync_key in creates
         )
-        table = TABLES["memberships"]
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):
             bulk.insert(self.conn, table, columns, rows)
+        self._log_inserted("memberships", after, len(creates))
 
     def create_links(self) -> None:
         """Insert guardian links."""
@@ -305,8 +325,24 @@ class Writer:
         )
         columns = ("guardian_id", "student_id", "source_id", "created_run_id")
         table = TABLES["guardian_links"]
+        after = self._last_id(table)
         with bulk.foreign_keys_checked_once(self.conn, table, len(creates)):
             bulk.insert(self.conn, table, columns, rows)
+        self._log_inserted("guardian_links", after, len(creates))
+
+    def _last_id(self, table: Table) -> int:
+        """The highest id in a table: rows inserted from here on have higher ones."""
+        return int(self.conn.scalar(select(func.max(table.c.id))) or 0)
+
+    def _log_inserted(self, entity: str, after: int, count: int) -> None:
+        """Log the rows of a table without sync keys this run inserted past id ``after``."""
+        if count:
+            self.flush_log()  # the log's ids follow the order of the writes
+            changelog.insert_created(self.conn, entity, self.run_id, self.origin, after, count)
+
+    def _log_created(self, entity: str, rows: Iterable[tuple[int, str, Sequence[Any]]]) -> None:
+        """Queue a log row per created row: (id, key, values in CREATE_COLUMNS order)."""
+        self.log.extend(changelog.created(entity, self.run_id, self.origin, rows))
 
     def update(self, entity: str) -> None:
         """Apply field updates, grouped so each set of fields is one executemany."""
@@ -318,8 +354,8 @@ class Writer:
             if "nodes" in values:
                 self.place(row_id, values.pop("nodes"))
             columns = {FIELDS[entity][f][0]: self._column(f, v) for f, v in values.items()}
-            if entity == "accounts" and "status" in columns:
-                columns["expired_at"] = None  # an update only ever makes an account active/locked
+            if "status" in columns:
+                columns.update(self._status_columns(entity, columns["status"]))
             if columns:
                 batches[tuple(sorted(columns))].append({"_id": row_id, **columns})
         table = TABLES[entity]
@@ -327,6 +363,16 @@ class Writer:
             stmt = update(table).where(table.c.id == bindparam("_id"))
             stmt = stmt.values({n: bindparam(n) for n in names})
             self.conn.execute(stmt, rows)
+
+    def _status_columns(self, entity: str, status: str) -> dict[str, Any]:
+        """What goes with a status an update sets: when and by which run a row was removed."""
+        if entity == "accounts":
+            return {"expired_at": None}  # an update only ever makes an account active/locked
+        if entity in ("memberships", "guardian_links", "placements"):
+            removed = status == "removed"  # a revert may take a restored row away again
+            return {"removed_at": self.now if removed else None,
+                    "removed_run_id": self.run_id if removed else None}  # fmt: skip
+        return {}
 
     def _value(self, entity: str, field: str, value: Any) -> Any:
         """A plan value as logged: references resolved to ids, profiles by name."""
@@ -340,32 +386,38 @@ class Writer:
         return self.ids["profiles"][value] if field == "profile" else value
 
     def place(self, account_id: int, nodes: Sequence[int]) -> None:
-        """Replace an account's placements."""
-        placements = TABLES["placements"]
-        self.conn.execute(delete(placements).where(placements.c.account_id == account_id))
-        if nodes:
-            self.conn.execute(
-                insert(TABLES["placements"]),
-                [{"account_id": account_id, "node_id": n} for n in nodes],
-            )
+        """Move an account to these nodes: places it left are marked removed, not deleted,
+        and a place it comes back to is active again."""
+        table = TABLES["placements"]
+        query = select(table.c.node_id, table.c.status).where(table.c.account_id == account_id)
+        stored: dict[int, str] = {node: status for node, status in self.conn.execute(query)}
+        left = [n for n, status in stored.items() if status == "active" and n not in nodes]
+        back = [n for n in nodes if n in stored and stored[n] != "active"]
+        for moved, status in ((left, "removed"), (back, "active")):
+            if moved:
+                values = {"status": status, **self._status_columns("placements", status)}
+                where = (table.c.account_id == account_id, table.c.node_id.in_(moved))
+                self.conn.execute(update(table).where(*where).values(values))
+        new = [{"account_id": account_id, "node_id": n} for n in nodes if n not in stored]
+        if new:
+            self.conn.execute(insert(table), new)
 
     def remove(self, entity: str) -> None:
-        """Expire, inactivate or delete rows, logging each with its before values."""
+        """Expire, inactivate or mark removed (never delete), logging each row's before values."""
         removals = self.plan.changes[entity].removals
         table = TABLES[entity]
-        for action in ("expire", "inactivate", "delete"):
+        for action, status in REMOVAL_STATUS.items():
             rows = [(i, k, before) for i, k, a, before in removals if a == action]
             for row_id, key, before in rows:
                 self._log(entity, row_id, key, action, before, removal_after(action))
+            values: dict[str, Any] = {"status": status}
+            if action == "expire":
+                values["expired_at"] = self.now
+            elif action == "remove":
+                values.update(removed_at=self.now, removed_run_id=self.run_id)
             ids = [row_id for row_id, _, _ in rows]
             for chunk in _chunks(ids, 500):
-                if action == "delete":
-                    self.conn.execute(delete(table).where(table.c.id.in_(chunk)))
-                else:
-                    values: dict[str, Any] = {"status": REMOVAL_STATUS[action]}
-                    if action == "expire":
-                        values["expired_at"] = self.now
-                    self.conn.execute(update(table).where(table.c.id.in_(chunk)).values(values))
+                self.conn.execute(update(table).where(table.c.id.in_(chunk)).values(values))
 
     def _log(
         self,
@@ -377,18 +429,8 @@ class Writer:
         after: dict[str, Any] | None,
     ) -> None:
         """Queue one change-log row."""
-        self.log.append(
-            {
-                "run_id": self.run_id,
-                "entity": entity,
-                "row_id": row_id,
-                "key": key,
-                "action": action,
-                "before": jsonable(before),
-                "after": jsonable(after),
-                "origin": self.origin,
-            }
-        )
+        encoded = (None if v is None else changelog.encode(jsonable(v)) for v in (before, after))
+        self.log.append((self.run_id, entity, row_id, key, action, *encoded, self.origin))
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -410,9 +452,9 @@ def jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def removal_after(action: str) -> dict[str, Any] | None:
-    """What a removal leaves of a row: its new status, or nothing when it is deleted."""
-    return {"status": REMOVAL_STATUS[action]} if action in REMOVAL_STATUS else None
+def removal_after(action: str) -> dict[str, Any]:
+    """What a removal leaves of a row: its new status."""
+    return {"status": REMOVAL_STATUS[action]}
 
 
 def bump_revision(conn: Connection, seen: int) -> int:

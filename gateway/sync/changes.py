@@ -30,7 +30,7 @@ CREATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "memberships": ("account", "group", "role", "begin", "end", "primary", "origin", "sync_key"),
     "guardian_links": ("guardian", "student"),
 }  # fmt: skip
-REMOVAL_COUNTS = {"expire": "expired", "inactivate": "expired", "delete": "removed"}
+REMOVAL_COUNTS = {"expire": "expired", "inactivate": "expired", "remove": "removed"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ class Policy:
     today: date = field(default_factory=date.today)
     removal_threshold: float = 0.10
     removals: bool = True
+    removal_window: float = 24.0
+    removal_min: int = 2
+    schools: tuple[str, ...] = ()  # the source's schools by key, path or name; () = every one
 
 
 @dataclass

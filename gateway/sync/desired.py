@@ -64,6 +64,10 @@ class FeedMemberships:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def groups(self) -> set[str]:
+        """The keys of the groups the feed's memberships name."""
+        return {group for _, group, _ in self.rows}
+
 
 @dataclass
 class Desired:

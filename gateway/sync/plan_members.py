@@ -250,7 +250,7 @@ class _Planner:
         row = before(key, stored)
         if sync_key:
             row["sync_key"] = sync_key
-        self.changes.removals.append((stored.id, label(key), "delete", row))
+        self.changes.removals.append((stored.id, label(key), "remove", row))
 
     def delete_by_key(self) -> None:
         """Deletions that name only the feed's key of a membership: the store says which."""
@@ -269,6 +269,7 @@ class _Planner:
                     message,
                     m.line,
                     m.file,
+                    skipped=1,
                 )
             elif self.seen[position] or self.stored.at(position).origin != "sync":
                 self.changes.unchanged += 1
@@ -313,6 +314,7 @@ def before(key: tuple[Ref, Ref, str], stored: StoredMembership) -> dict[str, obj
         "begin_date": stored.begin,
         "end_date": stored.end,
         "is_primary": stored.primary,
+        "status": "active",
     }
 
 
@@ -330,7 +332,35 @@ def plan_memberships(ctx: Context) -> None:
         ctx.issue("info", "group_deleted", "memberships", group, message, file=file, skipped=count)
     if planner.of_skipped_persons:
         skipped_persons(ctx, "memberships", planner.of_skipped_persons)
+    _bring_back(ctx)
     _remove_stale(ctx, planner)
+
+
+def _bring_back(ctx: Context) -> None:
+    """A planned membership that was removed before makes its old row active again.
+
+    Done once over the creates, after the feed's million rows, so the common path
+    pays nothing; a store where nothing was ever removed skips it altogether.
+    """
+    removed, changes = ctx.snapshot.removed_memberships, ctx.plan.changes["memberships"]
+    if not len(removed):
+        return
+    creates = []
+    for row in changes.creates:
+        account, group, role, begin, end, primary, origin, _ = row  # the row keeps its key
+        position = None
+        if isinstance(account, int) and isinstance(group, int):
+            position = removed.find(account, group, role)
+        if position is None:
+            creates.append(row)
+            continue
+        stored = removed.at(position)
+        was = {"status": "removed", "begin": stored.begin, "end": stored.end,
+               "primary": stored.primary, "origin": stored.origin}  # fmt: skip
+        now = {"status": "active", "begin": begin, "end": end, "primary": primary, "origin": origin}
+        diff = {f: (was[f], v) for f, v in now.items() if was[f] != v}
+        changes.updates.append((stored.id, label((account, group, role)), diff))
+    changes.creates = creates
 
 
 def _remove_stale(ctx: Context, planner: _Planner) -> None:

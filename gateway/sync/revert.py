@@ -1,8 +1,11 @@
 """Plan the revert of an applied run from its change log. Pure: the store loads the inputs.
 
-Old values come back, expired accounts and inactive nodes become active again,
-removed memberships and links are put back, and rows the run created go.
-Anything changed again after the run is left alone and reported as a conflict.
+Old values come back; expired accounts, inactive nodes and groups, removed memberships
+and links become active again. What the run created is taken back the way a feed takes
+things away (accounts expired, nodes and groups inactivated, memberships and links
+marked removed): never deleted. Anything changed again after the run is left alone and
+reported as a conflict, and so is everything such a row still needs (a kept group keeps
+its node and school, a kept node its parents, a kept account the nodes it is placed at).
 """
 
 from __future__ import annotations
@@ -16,6 +19,12 @@ from mapping.records import RowIssue
 
 WHOLE_ROW = "*"
 DATE_FIELDS = ("begin", "end")
+# How a revert takes back a row the run created.
+TAKE_BACK = {"nodes": ("inactivate", "inactive"), "groups": ("inactivate", "inactive"),
+             "accounts": ("expire", "expired"), "memberships": ("remove", "removed"),
+             "guardian_links": ("remove", "removed")}  # fmt: skip
+Row = tuple[str, int]  # (entity, id)
+Created = tuple[int, str, dict[str, Any]]  # (id, key, values as the change log keeps them)
 
 
 @dataclass(frozen=True)
@@ -39,10 +48,11 @@ class RevertInputs:
     source_id: int | None
     revision: int
     changes: list[Logged]
-    later: dict[tuple[str, int], set[str]]
-    created: dict[str, list[tuple[int, str]]]
-    blocked: dict[tuple[str, int], str]
+    later: dict[Row, set[str]]
+    created: dict[str, list[Created]]
+    blocked: dict[Row, str]
     existing: dict[str, set[int]]
+    needs: dict[Row, list[Row]] = field(default_factory=dict)  # created row → rows it points at
     memberships: set[tuple[int, int, str]] = field(default_factory=set)
     links: set[tuple[int, int]] = field(default_factory=set)
 
@@ -92,7 +102,8 @@ class _Reverter:
             self.plan.changes[change.entity].updates.append((change.row_id, change.key, diff))
 
     def reactivate(self, change: Logged) -> None:
-        """Make an expired account or inactive node or group active again."""
+        """Make an expired account, an inactive node or group, a removed membership or link
+        active again."""
         later = self.inputs.later.get((change.entity, change.row_id), set())
         if not self.exists(change) or "status" in later or WHOLE_ROW in later:
             return self.conflict(
@@ -100,7 +111,12 @@ class _Reverter:
                 change.key,
                 f"its status changed again after run {self.inputs.run_id}",
             )
-        diff = {"status": ((change.after or {})["status"], (change.before or {})["status"])}
+        diff = {
+            "status": (
+                (change.after or {})["status"],
+                (change.before or {}).get("status", "active"),
+            )
+        }
         self.plan.changes[change.entity].updates.append((change.row_id, change.key, diff))
 
     def put_back(self, change: Logged) -> None:
@@ -134,14 +150,36 @@ class _Reverter:
                 )
             self.plan.changes["guardian_links"].creates.append(pair)
 
-    def remove_created(self, entity: str, row_id: int, key: str) -> None:
-        """Remove a row the run created, unless something came to depend on it."""
-        why = self.inputs.blocked.get((entity, row_id))
-        if (entity, row_id) in self.inputs.later:
-            why = f"it was changed after run {self.inputs.run_id}"
-        if why:
-            return self.conflict(entity, key, why)
-        self.plan.changes[entity].removals.append((row_id, key, "delete", {}))
+    def note_create(self, change: Logged) -> None:
+        """A logged create: what the run created is taken back after the log, all at once,
+        so that what a kept row needs is known first."""
+
+    def take_back(self, entity: str, created: Created, kept: dict[Row, str]) -> None:
+        """Take back a row the run created, unless something still needs it."""
+        row_id, key, before = created
+        if (entity, row_id) in kept:
+            return self.conflict(entity, key, kept[(entity, row_id)])
+        action, status = TAKE_BACK[entity]
+        if before["status"] != status:
+            self.plan.changes[entity].removals.append((row_id, key, action, before))
+
+
+def _kept(inputs: RevertInputs) -> dict[Row, str]:
+    """Created rows the revert must keep, and why: later rows depend on them, they changed
+    after the run, or a kept row points at them (a group at its node, a node at its parent)."""
+    keys = {(e, row_id): key for e, rows in inputs.created.items() for row_id, key, _ in rows}
+    kept = {row: why for row, why in inputs.blocked.items() if row in keys}
+    for row in keys:
+        if row in inputs.later:
+            kept.setdefault(row, f"it was changed after run {inputs.run_id}")
+    waiting = list(kept)
+    while waiting:
+        row = waiting.pop()
+        for needed in inputs.needs.get(row, ()):
+            if needed in keys and needed not in kept:
+                kept[needed] = f"{row[0].rstrip('s')} {keys[row]!r}, which stays, needs it"
+                waiting.append(needed)
+    return kept
 
 
 def plan_revert(inputs: RevertInputs) -> Plan:
@@ -151,11 +189,14 @@ def plan_revert(inputs: RevertInputs) -> Plan:
         "update": reverter.update,
         "expire": reverter.reactivate,
         "inactivate": reverter.reactivate,
-        "delete": reverter.put_back,
+        "remove": reverter.reactivate,
+        "delete": reverter.put_back,  # logged before removed rows were kept
+        "create": reverter.note_create,
     }
     for change in reversed(inputs.changes):
         actions[change.action](change)
+    kept = _kept(inputs)
     for entity, rows in inputs.created.items():
-        for row_id, key in rows:
-            reverter.remove_created(entity, row_id, key)
+        for created in rows:
+            reverter.take_back(entity, created, kept)
     return reverter.plan

@@ -193,6 +193,9 @@ class Snapshot:
     usernames: set[str] = field(default_factory=set)
     memberships: StoredMemberships = field(default_factory=StoredMemberships)
     links: dict[tuple[int, int], int] = field(default_factory=dict)
+    # Rows a run removed: a membership or link that comes back makes its old row active.
+    removed_memberships: StoredMemberships = field(default_factory=StoredMemberships)
+    removed_links: dict[tuple[int, int], int] = field(default_factory=dict)
     settings: dict[int, SchoolSettings] = field(default_factory=dict)
     pending: dict[str, Person] = field(default_factory=dict)  # persons without a role yet
     # (account, group, role) of the memberships whose sync key the feed deletes by
@@ -243,6 +246,17 @@ class Snapshot:
             if these:
                 schools[account_id] = shared.setdefault(these, these)
         return schools
+
+    def path_of(self, node_id: int) -> str:
+        """A stored node's names from the top down, whichever source placed it."""
+        names: list[str] = []
+        seen: set[int] = set()
+        node = self.nodes_by_id.get(node_id)
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            names.append(node.name)
+            node = self.nodes_by_id.get(node.parent_id) if node.parent_id is not None else None
+        return "/".join(reversed(names))
 
     def school_of_node(self, node_id: int | None) -> int | None:
         """The id of the school at or above a stored node."""

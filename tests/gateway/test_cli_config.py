@@ -64,7 +64,7 @@ def test_a_wrong_site_value_is_refused(tmp_path: Path, text: str, message: str) 
         ('removals = "no"', "removals must be true or false, not 'no'"),
         ("removal_threshold = 2", "removal_threshold must be a number from 0 to 1, not 2"),
         ("repair_xml = 1", "repair_xml must be true or false, not 1"),
-        ("removal_window = 0", "removal_window must be a number more than 0, not 0"),
+        ("removal_window = -1", "removal_window must be a number 0 or more, not -1"),
         ("removal_min = 1.5", "removal_min must be a whole number 0 or more, not 1.5"),
         ("removal_min = -1", "removal_min must be a whole number 0 or more, not -1"),
         ('usernames = "none"', "usernames must be one of keep, generate, generate-if-taken"),

@@ -146,8 +146,21 @@ def test_a_preview_lists_what_the_run_will_change_and_the_run_does_just_that(
 
     applied = cli.json("import", feed, *args)
     assert applied["counts"] == preview["counts"]
-    logged = cli.json("changes", str(applied["run"]))  # creates carry the run id instead
-    assert logged == [{**planned[1], "planned": False}]
+    logged = {(c["entity"], c["action"]): c for c in cli.json("changes", str(applied["run"]))}
+    assert len(logged) == 3  # an applied run logs its creates as well as its updates
+    assert logged[("accounts", "create")] == {**planned[0], "planned": False}
+    assert logged[("accounts", "update")] == {**planned[1], "planned": False}
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        ola = conn.execute(text("SELECT id FROM accounts WHERE sync_key = '1004'")).scalar_one()
+    engine.dispose()
+    group = planned[2]["after"]["group"]
+    assert logged[("memberships", "create")] == {
+        **planned[2],
+        "key": f"{ola}/{group}/student",  # the new account by the id it got
+        "after": {**planned[2]["after"], "account": ola},
+        "planned": False,
+    }
     accounts = {a["sync_key"]: a for a in cli.json("list", "accounts")}
     assert accounts["1004"]["username"] == "OlNo"
 

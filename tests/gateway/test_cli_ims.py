@@ -669,9 +669,11 @@ def test_full_snapshot_dropping_30_percent_is_held(feeds: Feeds, cli: Cli) -> No
     assert report["state"] == "held"
     assert report["held"] == {
         "threshold": 0.1,
+        "window_hours": 24.0,
+        "minimum": 2,
         "reasons": [
-            {"school": "Nordby skole", "entity": "accounts", "removing": 3, "of": 10},
-            {"school": "Nordby skole", "entity": "memberships", "removing": 3, "of": 10},
+            {"school": "Nordby skole", "entity": e, "removing": 3, "of": 10, "window_removed": 0}
+            for e in ("accounts", "memberships")
         ],
     }
     assert store(cli) == before

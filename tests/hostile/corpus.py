@@ -10,7 +10,10 @@ damage applies only the valid records and never expires anyone on the damage's w
 
 from __future__ import annotations
 
+import base64
+import random
 import sys
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ class Case:
     build: Builder  # writes the file into a folder and returns its path
     exit: int  # the command's exit code
     state: str  # failed | applied
-    issue: str  # an issue code the report must hold (the one error of a failed run)
+    issue: str  # an issue code the report must hold (the one error of a failed run); "": none
     max_mb: int = 0  # peak memory bound in MB, checked in a process of its own when set
 
 
@@ -364,7 +367,92 @@ CSV_CASES = [
     ),
 ]
 
-CASES = {case.name: case for case in (*IMS_CASES, *ONEROSTER_CASES, *CSV_CASES)}
+# --- damage the engine once let through (issue 10) ------------------------------------------
+
+
+def _stray_quote_csv(folder: Path) -> Path:
+    """A stray quote on the second pupil's line: one row lost, not the rest of the file."""
+    rows = [*CSV_ROWS[:1], 'E2;"Elev2;Berg;8;8A', *CSV_ROWS[2:]]
+    return _write(folder / "quote.csv", "\n".join([CSV_HEADER, *rows]) + "\n")
+
+
+def _long_line_csv(folder: Path) -> Path:
+    """A line past the 1 MiB cap: the file fails before the line is held."""
+    return _write(folder / "long.csv", "\n".join([CSV_HEADER, "E9;" + "x" * (2 << 20)]) + "\n")
+
+
+def _linked_users(folder: Path) -> Path:
+    """A package folder whose users.csv is a link to a file outside it."""
+    package = good_oneroster(folder / "linked")
+    (package / "users.csv").unlink()
+    (package / "users.csv").symlink_to("/etc/passwd")
+    return package
+
+
+def _two_users(folder: Path) -> Path:
+    """A zip holding users.csv twice."""
+    path = folder / "twice.zip"
+    files = _members(folder)
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as zf:
+        warnings.simplefilter("ignore")  # zipfile warns of the very duplicate this case is
+        for name, data in files.items():
+            zf.writestr(name, data)
+        zf.writestr("users.csv", files["users.csv"])
+    return path
+
+
+def _no_central_directory(folder: Path) -> Path:
+    """The good package's zip without its central directory."""
+    path = _zip("headless.zip", dict)(folder)
+    data = path.read_bytes()
+    return _write(path, data[: data.index(b"PK\x01\x02")])
+
+
+def _huge_line_zip(folder: Path) -> Path:
+    """users.csv with one 4 MiB line of random text (a bomb check would catch repetition)."""
+    path = folder / "huge-line.zip"
+    files = _members(folder)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            if name != "users.csv":
+                zf.writestr(name, data)
+        with zf.open("users.csv", "w") as out:
+            out.write(files["users.csv"].split(b"\n", 1)[0] + b"\nU9,")
+            out.write(base64.b64encode(random.Random(9).randbytes(3 << 20)))
+    return path
+
+
+DAMAGE_CASES = [
+    Case("csv-stray-quote", "csv", _stray_quote_csv, 0, "applied", "stray_quote"),
+    Case("csv-cr-line-ends", "csv", lambda folder: _write(
+        folder / "cr.csv", "\r".join([CSV_HEADER, *CSV_ROWS]) + "\r"
+    ), 0, "applied", ""),
+    Case("csv-line-too-long", "csv", _long_line_csv, 1, "failed", "line_too_long"),
+    Case("or-linked-file", "oneroster", _linked_users, 1, "failed", "package_link"),
+    Case("or-duplicate-entry", "oneroster", _two_users, 1, "failed", "zip_duplicate"),
+    Case("or-no-central-directory", "oneroster", _no_central_directory, 1, "failed",
+         "zip_corrupt"),
+    Case("or-stray-quote", "oneroster",
+         _zip("quote.zip", _users(lambda d: d.replace(b",Ola,", b',"Ola,', 1))),
+         0, "applied", "quote_spans_rows"),
+    Case("or-huge-line", "oneroster", _huge_line_zip, 1, "failed", "line_too_long", max_mb=300),
+    Case("or-bom-inside", "oneroster",
+         _zip("bom.zip", _users(lambda d: d.replace(b"\nP2,", b"\n\xef\xbb\xbfP2,"))),
+         0, "applied", "bom_inside"),
+    Case("ims-bare-ampersand", "ims",
+         _xml("amp.xml", _ims_with(x.group("ARTS", "Arts & Crafts", typevalue="school"))),
+         0, "applied", "xml_bare_ampersand"),
+    Case("ims-utf8-under-latin1", "ims",
+         _xml("mixed.xml", x.feed(*_ims_people(), x.person("P9", "Åse", "Ødegård"), mode="full")
+              .replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')),
+         0, "applied", "encoding_mismatch"),
+    Case("ims-name-too-long", "ims",
+         _xml("long-name.xml", _ims_with(x.person("P9", "A" * 300, "Berg"))),
+         0, "applied", "value_too_long"),
+]  # fmt: skip
+
+
+CASES = {case.name: case for case in (*IMS_CASES, *ONEROSTER_CASES, *CSV_CASES, *DAMAGE_CASES)}
 
 
 def main(out: str) -> None:

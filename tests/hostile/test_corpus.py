@@ -59,6 +59,6 @@ def test_hostile_case(cli: Cli, database_url: str, tmp_path: Path, name: str) ->
         assert codes == [case.issue]
         assert tables(database_url) == before
     else:
-        assert case.issue in codes
+        assert not case.issue or case.issue in codes
         still = {a["sync_key"] for a in cli.json("list", "accounts") if a["status"] == "active"}
         assert active <= still

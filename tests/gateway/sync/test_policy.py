@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -228,7 +229,7 @@ def test_a_person_missing_from_a_full_snapshot_is_expired_and_their_memberships_
     plan = store.plan(person("S2", names=("Kari", "Lie")), Scope("accounts"))
     assert plan.changes["accounts"].removals == [(ola, "S1", "expire", {"status": "active"})]
     ((_, _, action, before),) = plan.changes["memberships"].removals
-    assert (action, before["account_id"], before["group_id"]) == ("delete", ola, group)
+    assert (action, before["account_id"], before["group_id"]) == ("remove", ola, group)
 
 
 def test_a_delta_deletion_expires_too() -> None:
@@ -301,5 +302,52 @@ def test_removals_beyond_the_threshold_are_held(dropped: int, threshold: float, 
     if held:
         assert reasons == {
             "threshold": threshold,
-            "reasons": [{"school": "N", "entity": "accounts", "removing": dropped, "of": 10}],
+            "window_hours": 0.0,
+            "minimum": 1,
+            "reasons": [
+                {
+                    "school": "N",
+                    "entity": "accounts",
+                    "removing": dropped,
+                    "of": 10,
+                    "window_removed": 0,
+                }
+            ],
         }
+
+
+@pytest.mark.parametrize(
+    ("dropped", "earlier", "minimum", "held"),
+    [
+        (1, 0, 2, False),  # 1 of 10 is over 5 %, but under the floor
+        (2, 0, 2, True),
+        (1, 1, 2, True),  # 1 + 1 of 11: the window brings it up to the floor and over 5 %
+        (1, 0, 1, True),
+    ],
+)
+def test_the_floor_and_the_window(dropped: int, earlier: int, minimum: int, held: bool) -> None:
+    store = ten_students()
+    feed = [person(f"S{n}", names=("Ola", f"Dahl{n}")) for n in range(dropped, 10)]
+    plan = store.plan(*feed, Scope("accounts"))
+    school = store.snapshot.nodes["N"].id
+    window = safety.Window(24, {"accounts": Counter({school: earlier})})
+    reasons = safety.check(plan, store.snapshot, 0.05, minimum=minimum, window=window)
+    assert (reasons is not None) == held
+
+
+def test_an_expired_account_counts_at_the_school_of_the_memberships_it_lost() -> None:
+    store = Store()
+    school = store.node("N")
+    other = store.node("M")
+    group = store.group("N/8A", school="N")
+    placed = store.account("P", "Ola", "Dahl", nodes=("M",))
+    unplaced = store.account("U", "Kari", "Lie")
+    logged = [
+        ("accounts", placed, None),
+        ("accounts", unplaced, None),
+        ("memberships", 999, {"account_id": unplaced, "group_id": group}),
+    ]
+    assert safety.removed(store.snapshot, logged) == {
+        "accounts": Counter({other: 1, school: 1}),
+        "memberships": Counter({school: 1}),
+    }

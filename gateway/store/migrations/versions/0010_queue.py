@@ -1,7 +1,7 @@
 """the run queue: a run's origin, its spooled input and options, and its progress
 
 Revision ID: queue
-Revises: membership_sync_key
+Revises: sources
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "queue"
-down_revision = "membership_sync_key"
+down_revision = "sources"
 branch_labels = None
 depends_on = None
 
