@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from aiohttp import StreamReader
-from sqlalchemy.engine import make_url
 
 from gateway.config import Config
 from gateway.errors import GatewayError

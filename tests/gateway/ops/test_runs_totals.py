@@ -18,5 +18,6 @@ def test_runs_shows_counts_and_issue_totals(cli: Cli, tmp_path: Path) -> None:
     assert row["issues"] == {"error": 1}
     assert row["counts"]["accounts"]["created"] == 1
     header, _, line = cli("runs").out.splitlines()
-    assert header.split()[-5:] == ["created", "updated", "removed", "errors", "warnings"]
+    totals = ["created", "updated", "removed", "errors", "warnings"]
+    assert header.split()[-6:] == [*totals, "progress"]  # a finished run shows no progress
     assert line.split()[-5:] == ["2", "0", "0", "1", "0"]  # the account and its school

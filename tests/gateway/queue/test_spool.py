@@ -62,8 +62,8 @@ async def test_a_body_over_the_cap_is_refused_and_nothing_is_left(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_spool_lies_beside_a_sqlite_store_unless_configured(tmp_path: Path) -> None:
-    beside = spool.directory(Config(database_url=f"sqlite:///{tmp_path}/data/store.db"))
+def test_the_spool_lies_in_the_data_directory_unless_configured(tmp_path: Path) -> None:
+    beside = spool.directory(Config(data_dir=str(tmp_path / "data")))
     assert beside == tmp_path / "data" / "spool"
     assert beside.is_dir()
     configured = spool.directory(Config(spool_dir=str(tmp_path / "elsewhere")))
