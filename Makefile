@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_DB := sqlite:///var/demo.db
+# `make run`'s store is the default store of a data directory under the repo.
+DATA_DIR := $(CURDIR)/var
+RG := ROSTERGATE_DATA_DIR=$(DATA_DIR) $(BIN)/rostergate
 
 .PHONY: run test lint postgres chromium messages clean
 
@@ -15,11 +17,12 @@ $(STAMP): pyproject.toml
 
 # Install into .venv, start the gateway on the embedded SQLite store with a demo feed loaded.
 run: $(STAMP)
-	rm -f var/demo.db var/demo.db-wal var/demo.db-shm
-	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate init
-	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate import demo/nordby-ansatte.csv --format csv --school "Nordby skole"
-	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate import demo/nordby-elever.csv --format csv --school "Nordby skole" --role elev
-	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate serve
+	rm -f $(DATA_DIR)/rostergate.db $(DATA_DIR)/rostergate.db-wal $(DATA_DIR)/rostergate.db-shm
+	$(RG) init
+	$(RG) import demo/nordby-ansatte.csv --format csv --school "Nordby skole"
+	$(RG) import demo/nordby-elever.csv --format csv --school "Nordby skole" --role elev
+	@echo "The CLI reaches this store with:  export ROSTERGATE_DATA_DIR=$(DATA_DIR); source $(CURDIR)/$(VENV)/bin/activate"
+	$(RG) serve
 
 # Everything CI runs: lint, format check, types, and the tests on SQLite and PostgreSQL.
 test: $(STAMP) postgres chromium
