@@ -1,7 +1,7 @@
 """OAuth clients of the OneRoster provider and their short-lived tokens (hashes only).
 
 Revision ID: oauth_clients
-Revises: history
+Revises: queue
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "oauth_clients"
-down_revision = "history"
+down_revision = "queue"
 branch_labels = None
 depends_on = None
 
