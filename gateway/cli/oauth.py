@@ -49,7 +49,9 @@ def cmd_remove(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `oauth-client …` to the CLI."""
     top = sub.add_parser("oauth-client", help="clients of the OneRoster provider (OAuth 2)")
-    client = top.add_subparsers(dest="oauth_command", required=True, metavar="action")
+    client = top.add_subparsers(
+        dest="oauth_command", required=True, metavar="action", help="one of these:"
+    )
     p = client.add_parser("add", help="register a client (its secret is shown once)")
     p.add_argument("name", help="the client id it sends")
     p.add_argument(
@@ -64,5 +66,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_list)
     p = client.add_parser("remove", help="remove a client and its tokens")
-    p.add_argument("name")
+    p.add_argument("name", help="the client id to remove")
     p.set_defaults(handler=cmd_remove)
