@@ -42,6 +42,7 @@ class Config:
     busy_timeout: float = 30.0
     heartbeat_timeout: float = 600.0
     workers: int = 1
+    push_max_bytes: int = 512 * 1024 * 1024  # the largest body POST /push takes
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     retention_days: float = 30.0
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
@@ -105,6 +106,7 @@ SETTINGS: dict[str, Setting] = {
     "busy_timeout": Setting(float, SITE, COUNT, "seconds a SQLite write waits for others"),
     "heartbeat_timeout": Setting(float, SITE, POSITIVE, "seconds before a silent run is gone"),
     "workers": Setting(int, SITE, COUNT, "import workers in `serve` (at most 1 on SQLite)"),
+    "push_max_bytes": Setting(int, SITE, POSITIVE, "the largest body a push may send"),
     "removal_threshold": Setting(float, BOTH, SHARE, "the share a run may remove unheld"),
     "usernames": Setting(str, BOTH, USERNAME_MODES, "how usernames are chosen"),
     "pifu_schema": Setting(str, BOTH, None, "an XSD to validate PIFU-IMS feeds against"),

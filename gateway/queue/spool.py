@@ -10,15 +10,23 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-
-from aiohttp import StreamReader
+from typing import Protocol
 
 from gateway.config import Config
 from gateway.errors import GatewayError
 
 CHUNK = 1 << 20
+
+
+class Chunks(Protocol):
+    """What a body is read from: a request's ``content``, or a multipart file's adapter."""
+
+    def iter_chunked(self, n: int) -> AsyncIterator[bytes]:
+        """The body in chunks of at most ``n`` bytes."""
+        ...
 
 
 class TooLarge(GatewayError):
@@ -46,7 +54,7 @@ def new_path(folder: Path, name: str) -> Path:
 
 
 async def spool_stream(
-    content: StreamReader, directory: Path, max_bytes: int, name: str = "body"
+    content: Chunks, directory: Path, max_bytes: int, name: str = "body"
 ) -> Path:
     """Write a request body to a new spool file, refusing (TooLarge) one over ``max_bytes``."""
     path = await asyncio.to_thread(new_path, directory, name)

@@ -19,7 +19,7 @@ from gateway.queue.worker import Workers
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
 from gateway.store.oneroster_roster import StoreRoster
-from gateway.web import admin, api, auth, metrics, sources
+from gateway.web import admin, api, auth, metrics, push, sources
 from gateway.web.keys import config_key, engine_key, sessions_key, workers_key
 from mapping.settings import SettingError
 from oneroster import provider
@@ -125,6 +125,7 @@ def create_app(config: Config) -> web.Application:
     admin_api.add_routes(sources.routes)
     app.add_subapp("/api", admin_api)
     app.add_subapp("/admin", admin.create())
+    app.add_subapp("/push", push.create())
     sessions = lambda: app[sessions_key]  # noqa: E731 - opened when the app starts
     app.add_subapp(ONEROSTER, provider.create(StoreRoster(sessions), StoreTokens(sessions)))
     return app
