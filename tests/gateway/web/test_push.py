@@ -227,3 +227,28 @@ async def test_read_back_is_paged_filtered_and_only_the_sources_own(vendors: Ven
         f"/push/skolearena/runs/{run}", headers=vendors.bearer("skolearena")
     )
     assert hidden.status == 404
+
+
+async def test_a_retired_sources_token_no_longer_pushes(vendors: Vendors) -> None:
+    run = (await (await vendors.push("vigo", CSV, "text/csv", **CSV_QUERY)).json())["run"]
+    await vendors.settled("vigo", run)
+    with vendors.sessions.begin() as session:
+        assert sources.remove(session, "vigo") == "retired"
+    reply = await vendors.push("vigo", CSV, "text/csv", **CSV_QUERY)
+    assert reply.status == 401
+    assert vendors.count(m.ImportRun) == 1
+
+
+async def test_a_push_for_a_school_outside_the_sources_is_skipped_out_of_scope(
+    vendors: Vendors,
+) -> None:
+    with vendors.sessions.begin() as session:
+        sources.change(session, "vigo", schools=["Sørby skole"])
+    reply = await vendors.push("vigo", CSV, "text/csv", **CSV_QUERY)
+    done = await vendors.settled("vigo", (await reply.json())["run"])
+    assert done["state"] == "applied", done
+    assert [(i["code"], i["entity"], i["key"], i["skipped"]) for i in done["issues"]] == [
+        ("out_of_scope", "accounts", "Nordby skole", 3),
+        ("out_of_scope", "nodes", "Nordby skole", 1),
+    ]
+    assert vendors.count(m.Account) == 0
