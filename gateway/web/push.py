@@ -1,11 +1,12 @@
 """Vendor push: a source posts its feed to ``/push/{source}`` and reads back what became of it.
 
 Every route needs the source's push token as ``Authorization: Bearer <token>``: no token,
-a wrong one, or the token of a retired source answers 401 — and so does an unknown
-source, so that a stranger cannot learn which sources exist; another source's token
-answers 403. A pushed body is spooled and queued as a run (origin ``push``) that the
-workers of ``serve`` apply; a body byte-identical to the source's last applied one is
-not parsed again, only recorded as a run that says so.
+a wrong one, or the token of a retired source answers 401, and so does a retired or
+unknown source to anyone without a valid token (a stranger learns no source's name);
+another source's token answers 403, whatever the source in the path. A pushed body is
+spooled and queued as a run (origin ``push``) that the workers of ``serve`` apply; a body
+byte-identical to the source's last applied one is not parsed again, only recorded as a
+run that says so.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
 from sqlalchemy import select
@@ -35,6 +36,7 @@ from gateway.web.spec import PAGE, Param, describe
 from mapping.records import RowIssue
 
 routes = web.RouteTableDef()
+T = TypeVar("T")
 TAG = "push"
 SOURCE = r"/{source:[^/]+}"
 # A body's Content-Type, or a multipart file's extension, and the feed format it carries.
@@ -122,8 +124,15 @@ def _last_applied(session: Session, source_id: int) -> m.ImportRun | None:
     )
 
 
-def _identical(session: Session, source: m.Source, fmt: str, path: Path, options: dict[str, Any],
-               dry_run: bool, earlier: int) -> int:  # fmt: skip
+def _identical(
+    session: Session,
+    source: m.Source,
+    fmt: str,
+    path: Path,
+    options: dict[str, Any],
+    dry_run: bool,
+    earlier: int,
+) -> int:
     """Record a run for a body identical to run ``earlier``'s: nothing read, nothing changed."""
     run = runs.start(session, source_id=source.id, fmt=fmt, file=path.name, dry_run=dry_run)
     row = runs.get(session, run)
@@ -154,17 +163,17 @@ async def push(request: web.Request) -> web.Response:
     path, fmt = await _spool_body(request, stored)
     size, digest = path.stat().st_size, await asyncio.to_thread(_sha256, path)
     options: dict[str, Any] = {k: v for k in ("school", "role") if (v := text(request, k))}
+    options["sha256"] = digest  # what the next push of the same body is known by
 
     def queue(session: Session) -> tuple[int, str, int | None]:
         source = sources.get(session, name)
         last = _last_applied(session, source.id)
         if last is not None and (last.options or {}).get("sha256") == digest:
             spool.discard(path)
-            kept = {**options, "sha256": digest}
-            run = _identical(session, source, fmt, path, kept, dry_run, last.id)
+            run = _identical(session, source, fmt, path, options, dry_run, last.id)
             return run, "previewed" if dry_run else "applied", last.id
-        run = enqueue(session, source=name, fmt=fmt, spool_path=path, dry_run=dry_run,
-                      options={**options, "sha256": digest}, origin="push")  # fmt: skip
+        run = enqueue(session, source=name, fmt=fmt, spool_path=path, options=options,
+                      dry_run=dry_run, origin="push")  # fmt: skip
         return run, "queued", None
 
     try:
@@ -227,11 +236,11 @@ async def show_run(request: web.Request) -> web.Response:
     return reply(await _read(request, work))
 
 
-async def _read(request: web.Request, work: Any) -> Any:
-    """Run a read on a worker thread."""
+async def _read(request: web.Request, work: Callable[[Session], T]) -> T:
+    """Run a read on a worker thread (the store is synchronous, the loop is not)."""
     sessions = request.config_dict[sessions_key]
 
-    def run() -> Any:
+    def run() -> T:
         with sessions() as session:
             return work(session)
 
