@@ -103,6 +103,8 @@ async def test_a_pushed_csv_is_queued_and_applied(vendors: Vendors) -> None:
     assert done["state"] == "applied", done
     assert done["counts"]["accounts"]["created"] == 3
     assert vendors.count(m.Account) == 3
+    scraped = await (await vendors.client.get("/metrics")).text()
+    assert f'rostergate_push_bytes_total{{source="vigo"}} {float(len(CSV))}' in scraped
 
 
 async def test_a_pushed_ims_document_is_applied(vendors: Vendors) -> None:
