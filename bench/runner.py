@@ -61,6 +61,8 @@ class Result:
     floor_seconds: float | None
     floor_kind: str  # what the floor did: insert, sync (read back, write what differs), parse
     checks: dict[str, Any]
+    # The slowest runs of the phase and of its floor: the spread the best ones hide.
+    spread: tuple[float, float] = (0.0, 0.0)
 
     @property
     def ratio(self) -> float | None:
@@ -111,6 +113,7 @@ def _result(feed: FeedFiles, phase: str, runs: list[Run]) -> Result:
         floor.seconds if floor.ok else None,
         FLOOR_KINDS[phase],
         _combined(runs),
+        (max(m.seconds for _, m, _ in runs), max(f.seconds for f, _, _ in runs)),
     )
 
 
@@ -188,7 +191,10 @@ def run_format(feed: FeedFiles, dbs: stores.Databases, say: Say) -> list[Result]
         results.append(_result(feed, "parse_only", [_parse_only(feed) for _ in range(RUNS)]))
     for r in results:
         floor = f"{r.floor_seconds:.2f} s" if r.floor_seconds else "failed"
-        say(f"{feed.format}: {r.phase} {r.seconds:.2f} s, floor ({r.floor_kind}) {floor}")
+        say(
+            f"{feed.format}: {r.phase} {r.seconds:.2f} s (slowest {r.spread[0]:.2f}), "
+            f"floor ({r.floor_kind}) {floor} (slowest {r.spread[1]:.2f})"
+        )
     return results
 
 
