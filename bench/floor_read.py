@@ -13,6 +13,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,12 @@ def read_csv(path: Path) -> Entities:
     return found
 
 
-def _columns(package: zipfile.ZipFile, name: str) -> Iterator[dict[str, str]]:
-    """A package file's rows as dicts of the header's columns."""
+def _columns(package: zipfile.ZipFile, name: str, *columns: str) -> Iterator[Any]:
+    """A package file's rows, each as the tuple of the named columns."""
     with package.open(name) as raw, io.TextIOWrapper(raw, "utf-8", newline="") as text:
-        yield from csv.DictReader(text)
+        reader = csv.reader(text)
+        header = next(reader)
+        yield from map(itemgetter(*(header.index(c) for c in columns)), reader)
 
 
 def read_oneroster(path: Path) -> Entities:
@@ -81,33 +84,36 @@ def read_oneroster(path: Path) -> Entities:
     found = empty()
     nodes, groups = found["nodes"], found["groups"]
     with zipfile.ZipFile(path) as package:
-        for row in _columns(package, "orgs.csv"):
-            kind = "school_owner" if row["type"] == "district" else "school"
-            nodes[(row["sourcedId"],)] = (row["name"], kind, row["parentSourcedId"])
-        for row in _columns(package, "courses.csv"):
-            groups[(row["sourcedId"],)] = (row["title"], "course")
-        for row in _columns(package, "classes.csv"):
-            key = row["sourcedId"]
-            if row["classType"] == "homeroom":
-                school, grade = row["schoolSourcedId"], row["grades"]
+        for key, name, kind, parent in _columns(
+            package, "orgs.csv", "sourcedId", "name", "type", "parentSourcedId"
+        ):
+            nodes[(key,)] = (name, "school_owner" if kind == "district" else "school", parent)
+        for key, title in _columns(package, "courses.csv", "sourcedId", "title"):
+            groups[(key,)] = (title, "course")
+        classes = ("sourcedId", "title", "classType", "schoolSourcedId", "grades")
+        for key, title, kind, school, grade in _columns(package, "classes.csv", *classes):
+            if kind == "homeroom":
                 year = f"{school}/year/{grade}"
                 nodes[(year,)] = (grade, "year", school)
-                nodes[(key,)] = (row["title"], "class", year)
-                groups[(key,)] = (row["title"], "class")
+                nodes[(key,)] = (title, "class", year)
+                groups[(key,)] = (title, "class")
             else:
-                groups[(key,)] = (row["title"], "subject")
-        for row in _columns(package, "users.csv"):
-            key = row["sourcedId"]
-            _account(found, key, row["givenName"], row["familyName"], row["email"], "")
-            found["placements"][(key, row["primaryOrgSourcedId"])] = ()
-            for guardian in filter(None, row["agentSourcedIds"].split(",")):
+                groups[(key,)] = (title, "subject")
+        users = ("sourcedId", "givenName", "familyName", "email", "primaryOrgSourcedId")
+        for key, given, family, email, org, agents in _columns(
+            package, "users.csv", *users, "agentSourcedIds"
+        ):
+            _account(found, key, given, family, email, "")
+            found["placements"][(key, org)] = ()
+            for guardian in filter(None, agents.split(",")):
                 found["guardian_links"][(guardian, key)] = ()
-        for row in _columns(package, "roles.csv"):
-            holder = (row["userSourcedId"],)
-            found["accounts"][holder] = (*found["accounts"][holder][:4], row["role"])
-        for row in _columns(package, "enrollments.csv"):
-            user, klass, role = row["userSourcedId"], row["classSourcedId"], row["role"]
-            found["memberships"][(user, klass, role)] = (row["sourcedId"],)
+        accounts = found["accounts"]
+        for user, role in _columns(package, "roles.csv", "userSourcedId", "role"):
+            accounts[(user,)] = (*accounts[(user,)][:4], role)
+        enrollments = ("sourcedId", "userSourcedId", "classSourcedId", "role")
+        memberships = found["memberships"]
+        for key, user, klass, role in _columns(package, "enrollments.csv", *enrollments):
+            memberships[(user, klass, role)] = (key,)
     return found
 
 
