@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_DB := sqlite:///var/demo.db
+# `make run`'s store is the default store of a data directory under the repo.
+DATA_DIR := $(CURDIR)/var
+RG := ROSTERGATE_DATA_DIR=$(DATA_DIR) $(BIN)/rostergate
 
-.PHONY: run test lint postgres clean
+.PHONY: run test lint postgres chromium messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +17,15 @@ $(STAMP): pyproject.toml
 
 # Install into .venv, start the gateway on the embedded SQLite store with a demo feed loaded.
 run: $(STAMP)
-	rm -f var/demo.db var/demo.db-wal var/demo.db-shm
-	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate init
-	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate import demo/nordby-ansatte.csv --format csv --school "Nordby skole"
-	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate import demo/nordby-elever.csv --format csv --school "Nordby skole" --role elev
-	ROSTERGATE_DATABASE_URL=$(DEMO_DB) $(BIN)/rostergate serve
+	rm -f $(DATA_DIR)/rostergate.db $(DATA_DIR)/rostergate.db-wal $(DATA_DIR)/rostergate.db-shm
+	$(RG) init
+	$(RG) import demo/nordby-ansatte.csv --format csv --school "Nordby skole"
+	$(RG) import demo/nordby-elever.csv --format csv --school "Nordby skole" --role elev
+	@echo "The CLI reaches this store with:  export ROSTERGATE_DATA_DIR=$(DATA_DIR); source $(CURDIR)/$(VENV)/bin/activate"
+	$(RG) serve
 
 # Everything CI runs: lint, format check, types, and the tests on SQLite and PostgreSQL.
-test: $(STAMP) postgres
+test: $(STAMP) postgres chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -38,6 +41,20 @@ postgres:
 	else echo "installing the PostgreSQL server"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi
+
+# The browser tests drive the machine's own Chromium (never a downloaded one); install it if missing.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	else echo "installing Chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
+# After changing the admin UI's texts: extract them and update the catalogues, then translate
+# the new entries in each .po file (the app compiles the .po files itself when it starts).
+LOCALES := gateway/web/admin/locale
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel -q update -i $(LOCALES)/messages.pot -d $(LOCALES) --ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -7,12 +7,14 @@ that is not there, is refused with the key named.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import ipaddress
 import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,9 @@ DEFAULT_CONFIG_FILE = "rostergate.toml"
 class Config:
     """Everything the gateway reads from its environment."""
 
-    database_url: str = "sqlite:///var/rostergate.db"
+    data_dir: str = field(default_factory=lambda: default_data_dir(os.environ))
+    database_url: str = ""  # empty: rostergate.db in data_dir
+    spool_dir: str = ""  # empty: spool in data_dir
     removal_threshold: float = 0.10
     removal_window: float = 24.0  # hours of applied runs whose removals add up; 0: each run alone
     removal_min: int = 2  # a school losing fewer than this within the window is never held
@@ -37,7 +41,31 @@ class Config:
     port: int = 8080
     busy_timeout: float = 30.0
     heartbeat_timeout: float = 600.0
+    workers: int = 1
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    retention_days: float = 30.0
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+
+    def __post_init__(self) -> None:
+        """Derive the store and the spool from the data directory when not set."""
+        data = Path(self.data_dir)
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{data / 'rostergate.db'}")
+        if not self.spool_dir:
+            object.__setattr__(self, "spool_dir", str(data / "spool"))
+
+
+def default_data_dir(env: Mapping[str, str]) -> str:
+    """Where the gateway keeps its files: the same place whatever the working directory."""
+    if env.get("ROSTERGATE_DATA_DIR"):
+        return _absolute(env["ROSTERGATE_DATA_DIR"])
+    base = env.get("XDG_DATA_HOME") or str(Path("~/.local/share").expanduser())
+    return _absolute(str(Path(base) / "rostergate"))
+
+
+def _absolute(path: str) -> str:
+    """A path with ``~`` expanded, made absolute against the working directory."""
+    return str(Path(path).expanduser().absolute())
 
 
 @dataclass(frozen=True)
@@ -52,6 +80,7 @@ SHARE = Check(lambda v: 0 <= v <= 1, "from 0 to 1")
 POSITIVE = Check(lambda v: 0 < v < math.inf, "more than 0")
 COUNT = Check(lambda v: 0 <= v < math.inf, "0 or more")
 PORT = Check(lambda v: 0 < v < 65536, "from 1 to 65535")
+NETWORKS = Check(lambda v: all(_network(n) for n in v), "of networks such as 10.0.0.0/8")
 SITE, SOURCE, BOTH = "site", "source", "both"  # top level, under [sources.NAME], either
 
 
@@ -66,11 +95,16 @@ class Setting:
 
 
 SETTINGS: dict[str, Setting] = {
-    "database_url": Setting(str, SITE, None, "the store: any SQLAlchemy URL"),
+    "data_dir": Setting(str, SITE, None, "the gateway's files (default ~/.local/share/rostergate)"),
+    "database_url": Setting(str, SITE, None, "the store: any SQLAlchemy URL (default in data_dir)"),
+    "spool_dir": Setting(str, SITE, None, "pushed bodies wait here (default data_dir/spool)"),
+    "retention_days": Setting(float, SITE, POSITIVE, "days spool files and previews' plans stay"),
+    "metrics_allow": Setting(list, SITE, NETWORKS, "addresses that read /metrics without a token"),
     "host": Setting(str, SITE, None, "the address `serve` listens on"),
     "port": Setting(int, SITE, PORT, "the port `serve` listens on"),
     "busy_timeout": Setting(float, SITE, COUNT, "seconds a SQLite write waits for others"),
     "heartbeat_timeout": Setting(float, SITE, POSITIVE, "seconds before a silent run is gone"),
+    "workers": Setting(int, SITE, COUNT, "import workers in `serve` (at most 1 on SQLite)"),
     "removal_threshold": Setting(float, BOTH, SHARE, "the share a run may remove unheld"),
     "usernames": Setting(str, BOTH, USERNAME_MODES, "how usernames are chosen"),
     "pifu_schema": Setting(str, BOTH, None, "an XSD to validate PIFU-IMS feeds against"),
@@ -90,7 +124,17 @@ KIND_WORDS = {
     float: "a number",
     str: "a string",
     dict: "a table",
+    list: "a list",
 }
+
+
+def _network(text: object) -> bool:
+    """Whether a text is an IP network (``10.0.0.0/8``) or address."""
+    try:
+        ipaddress.ip_network(str(text), strict=False)
+    except ValueError:
+        return False
+    return isinstance(text, str)
 
 
 def _typed(kind: type, value: Any) -> Any:
@@ -99,6 +143,8 @@ def _typed(kind: type, value: Any) -> Any:
         return None
     if kind is float and isinstance(value, int | float):
         return float(value)
+    if kind is list:
+        return tuple(value) if isinstance(value, list) else None
     return value if isinstance(value, kind) else None
 
 
@@ -108,6 +154,8 @@ def _parsed(kind: type, text: str) -> Any:
     try:
         if kind is bool:
             return words.get(text.strip().lower())
+        if kind is list:
+            return tuple(part.strip() for part in text.split(",") if part.strip())
         return kind(text)
     except ValueError:
         return None
@@ -136,6 +184,21 @@ def _known(where: str, keys: Mapping[str, Any], scope: str) -> None:
             near = difflib.get_close_matches(key, allowed, n=1)
             hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(allowed)}"
             raise UsageError(f"{where}unknown setting {key}{hint}")
+
+
+SOURCE_KEYS: tuple[str, ...] = tuple(k for k, s in SETTINGS.items() if s.scope in (SOURCE, BOTH))
+
+
+def source_setting(key: str, value: Any, where: str = "") -> Any:
+    """One per-source setting checked like the config's; text (a command line's) is parsed.
+
+    A table (``columns``) given as text is read as a TOML inline table.
+    """
+    _known(where, {key: value}, SOURCE)
+    if isinstance(value, str) and SETTINGS[key].kind is dict:
+        with contextlib.suppress(tomllib.TOMLDecodeError):  # then refused as the wrong type
+            value = tomllib.loads(f"value = {value}")["value"]
+    return _valid(f"{where}{key}", key, value, env=isinstance(value, str))
 
 
 def _sources(path: Path, tables: Any) -> dict[str, dict[str, Any]]:
@@ -169,4 +232,5 @@ def load(path: str | Path | None = None, env: Mapping[str, str] = os.environ) ->
         name = f"ROSTERGATE_{key.upper()}"
         if name in env:
             values[key] = _valid(name, key, env[name], env=True)
-    return replace(Config(), sources=sources, **values)
+    values["data_dir"] = _absolute(values.get("data_dir") or default_data_dir(env))
+    return Config(sources=sources, **values)

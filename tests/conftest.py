@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.store.db import make_engine, make_sessions
 from tests.support import databases, postgres
 from tests.support.cli import Cli
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A data directory for the whole run, so no test spools or stores under the home folder."""
+    folder = tmp_path_factory.mktemp("data")
+    before = os.environ.get("ROSTERGATE_DATA_DIR")
+    os.environ["ROSTERGATE_DATA_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["ROSTERGATE_DATA_DIR"]
+    else:
+        os.environ["ROSTERGATE_DATA_DIR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ so a school named before it first arrives is in scope from its first import on.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from gateway.errors import Forbidden
 from gateway.store import models as m
 from gateway.store.queries import node_paths
+from gateway.sync.scope import covers
 
 Kind = Literal["site", "school", "source"]
 
@@ -39,7 +41,6 @@ def school_ids(session: Session, who: Principal) -> frozenset[int] | None:
     if who.everywhere:
         return None
     wanted = set(who.schools)
-    folded = {spec.casefold() for spec in wanted}
     paths = node_paths(session)
     schools = session.execute(
         select(m.Node.id, m.Node.sync_key, m.Node.name).where(m.Node.kind == "school")
@@ -47,7 +48,7 @@ def school_ids(session: Session, who: Principal) -> frozenset[int] | None:
     return frozenset(
         node_id
         for node_id, key, name in schools
-        if key in wanted or paths.get(node_id) in wanted or name.casefold() in folded
+        if covers(wanted, key, name, paths.get(node_id, name))
     )
 
 
@@ -67,6 +68,21 @@ def require(session: Session, who: Principal, school_id: int | None, what: str) 
     """Refuse with Forbidden unless ``who`` may reach the school."""
     if not may_reach(session, who, school_id):
         raise Forbidden(f"{who.name} may not {what}: outside their schools")
+
+
+def require_any(session: Session, who: Principal, schools: Collection[int], what: str) -> None:
+    """Refuse unless ``who`` reaches one of the schools (to see what spans several)."""
+    reach = school_ids(session, who)
+    if reach is not None and not reach & set(schools):
+        raise Forbidden(f"{who.name} may not {what}: outside their schools")
+
+
+def require_all(session: Session, who: Principal, schools: Collection[int], what: str) -> None:
+    """Refuse unless ``who`` reaches every one of the schools, and there is one (to change
+    what spans several: a change must not reach into a school that is not theirs)."""
+    reach = school_ids(session, who)
+    if reach is not None and not (schools and set(schools) <= reach):
+        raise Forbidden(f"{who.name} may not {what}: it reaches beyond their schools")
 
 
 def require_site(who: Principal, what: str) -> None:

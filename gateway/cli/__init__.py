@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import traceback
@@ -11,12 +10,26 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from gateway import config as configuration
-from gateway.cli import admins, bench, failures, listing, local, policy, render, runs, serve
+from gateway.cli import (
+    admins,
+    bench,
+    clean,
+    failures,
+    listing,
+    local,
+    logs,
+    oauth,
+    policy,
+    render,
+    runs,
+    serve,
+    sources,
+)
 from gateway.cli.app import App
 from gateway.config import Config
 from gateway.errors import UsageError
 
-COMMANDS = (runs, listing, policy, local, admins, serve, bench)
+COMMANDS = (runs, listing, policy, local, admins, sources, oauth, clean, serve, bench)
 
 
 class BadArguments(UsageError):
@@ -44,7 +57,13 @@ def parser() -> argparse.ArgumentParser:
     )
     top.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
     top.add_argument("--debug", action="store_true", help="show a failure's traceback (anywhere)")
-    sub = top.add_subparsers(dest="command", required=True, metavar="command")
+    top.add_argument(
+        "--log-format",
+        choices=logs.LOG_FORMATS,
+        default="text",
+        help="json: log lines as JSON objects, with one line per run (serve logs runs either way)",
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="command", help="one of these:")
     for module in COMMANDS:
         module.register(sub)
     return top
@@ -57,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # --debug may stand anywhere on the line: it is read from argv, not parsed.
         args = parser().parse_args([a for a in argv if a != "--debug"])
-        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+        logs.configure(args.log_format, args.verbose, serving=args.command == "serve")
         app = App(configuration.load(args.config))
         return int(args.handler(app, args))
     except BrokenPipeError:

@@ -90,7 +90,9 @@ def cmd_token(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `admin …` to the CLI."""
     top = sub.add_parser("admin", help="the admins who sign in to the admin UI and API")
-    admin = top.add_subparsers(dest="admin_command", required=True, metavar="action")
+    admin = top.add_subparsers(
+        dest="admin_command", required=True, metavar="action", help="one of these:"
+    )
     p = admin.add_parser(
         "add", help="add an admin (the password is asked for, or read from standard input)"
     )
@@ -109,11 +111,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_list)
     p = admin.add_parser("remove", help="remove an admin and their API tokens")
-    p.add_argument("username")
+    p.add_argument("username", help="the admin to remove")
     p.set_defaults(handler=cmd_remove)
     p = admin.add_parser("password", help="set an admin's password")
-    p.add_argument("username")
+    p.add_argument("username", help="the admin whose password to set")
     p.set_defaults(handler=cmd_password)
     p = admin.add_parser("token", help="issue an API token for an admin (shown once)")
-    p.add_argument("username")
+    p.add_argument("username", help="the admin to issue it for")
     p.set_defaults(handler=cmd_token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +27,10 @@ class App:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         """Sessions on an initialised store."""
-        if not inspect(self.engine).has_table("meta"):
+        url = self.engine.url
+        # Asking a SQLite file that is not there for its tables would create it, empty.
+        missing = url.get_backend_name() == "sqlite" and not _file_exists(url.database)
+        if missing or not inspect(self.engine).has_table("meta"):
             raise NotFound("the store is not initialised: run `rostergate init` first")
         return make_sessions(self.engine)
 
@@ -34,3 +38,10 @@ class App:
         """Release the store's connections."""
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _file_exists(database: str | None) -> bool:
+    """Whether a SQLite database names a file that exists (or is not a plain file)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return True
+    return Path(database).is_file()

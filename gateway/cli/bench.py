@@ -22,7 +22,7 @@ FORMATS = ("oneroster", "ims", "csv", "all")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The benchmark's options."""
     p.add_argument("--size", choices=SIZES, default="S", help="S, M, L or XL (default S)")
-    p.add_argument("--format", choices=FORMATS, default="all")
+    p.add_argument("--format", choices=FORMATS, default="all", help="which feeds (default all)")
     p.add_argument(
         "--database",
         metavar="URL",

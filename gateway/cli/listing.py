@@ -13,7 +13,8 @@ from gateway.cli.app import App
 from gateway.store import queries
 
 # What each listing queries, and the columns its table shows.
-LISTINGS: dict[str, tuple[Callable[[Session], list[dict[str, Any]]], tuple[str, ...]]] = {
+Query = Callable[[Session, queries.Filters], list[dict[str, Any]]]
+LISTINGS: dict[str, tuple[Query, tuple[str, ...]]] = {
     "accounts": (queries.accounts, ("username", "given_name", "family_name", "email", "profile",
                                     "status", "nodes")),
     "nodes": (queries.nodes, ("path", "kind", "status", "source", "sync_key")),
@@ -27,11 +28,19 @@ def _cell(value: Any) -> Any:
     return ", ".join(value) if isinstance(value, list) else value
 
 
+def _count(text: str) -> int:
+    """A whole number 0 or more, as --limit and --offset take."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number 0 or more, not {text!r}")
+    return int(text)
+
+
 def cmd_list(app: App, args: argparse.Namespace) -> int:
     """List what the store holds."""
     query, columns = LISTINGS[args.what]
+    filters = queries.Filters(**{name: getattr(args, name) for name in queries.FILTER_NAMES})
     with app.sessions() as session:
-        rows = query(session)
+        rows = query(session, filters)
     if args.json:
         print(render.dump(rows))
         return 0
@@ -42,6 +51,13 @@ def cmd_list(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the list command to the CLI."""
     p = sub.add_parser("list", help="list accounts, nodes, groups or memberships")
-    p.add_argument("what", choices=sorted(LISTINGS))
-    p.add_argument("--json", action="store_true")
+    p.add_argument("what", choices=sorted(LISTINGS), help="what to list")
+    p.add_argument("--school", default="", help="only what lies at or below this school")
+    p.add_argument("--profile", default="", help="accounts, memberships: only this profile")
+    p.add_argument("--status", default="", help="only this status (active, expired, inactive)")
+    p.add_argument("--source", default="", help="only this source's records")
+    p.add_argument("--search", default="", help="only rows whose name, username or key holds this")
+    p.add_argument("--limit", type=_count, help="at most this many rows")
+    p.add_argument("--offset", type=_count, default=0, help="skip this many rows first")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_list)

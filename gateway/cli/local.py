@@ -8,7 +8,7 @@ import sys
 from gateway.cli import render
 from gateway.cli.app import App
 from gateway.local import add_member, remove_member, set_account
-from gateway.store import lookup
+from gateway.store import accounts
 
 
 def cmd_account(app: App, args: argparse.Namespace) -> int:
@@ -18,21 +18,22 @@ def cmd_account(app: App, args: argparse.Namespace) -> int:
             for name, (old, new) in set_account(session, args.username, args.set).items():
                 note = f"{name}: {old!r} -> {new!r} (set locally: later runs keep it)"
                 print(note, file=sys.stderr if args.json else sys.stdout)  # stdout: JSON alone
-        account = lookup.account(session, args.username)
-        shown = {
-            "username": account.username,
-            "sync_key": account.sync_key,
-            "given_name": account.given_name,
-            "family_name": account.family_name,
-            "email": account.email,
-            "status": account.status,
-            "local_fields": [f for f in account.local_fields.split(",") if f],
-        }
+        shown = accounts.show(session, args.username)
     if args.json:
         print(render.dump(shown))
     elif not args.set:
-        print(render.table([[k, v] for k, v in shown.items()], ["field", "value"]))
+        print(render.table([[k, _cell(v)] for k, v in shown.items()], ["field", "value"]))
     return 0
+
+
+def _cell(value: object) -> object:
+    """A field's value on one line: lists joined, memberships as GROUP as ROLE (ORIGIN)."""
+    if not isinstance(value, list):
+        return value
+    return ", ".join(
+        f"{v['group']} as {v['role']} ({v['origin']})" if isinstance(v, dict) else str(v)
+        for v in value
+    )
 
 
 def cmd_member(app: App, args: argparse.Namespace) -> int:
@@ -50,14 +51,14 @@ def cmd_member(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add these commands to the CLI."""
     p = sub.add_parser("account", help="show an account or edit its fields locally")
-    p.add_argument("username")
+    p.add_argument("username", help="the account's username")
     p.add_argument("--set", nargs="+", metavar="FIELD=VALUE", help="email, given_name, family_name")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_account)
     p = sub.add_parser("member", help="add or remove a manual member of a group")
-    p.add_argument("action", choices=("add", "remove"))
+    p.add_argument("action", choices=("add", "remove"), help="add or remove the member")
     p.add_argument("group", help="the group's key or name")
-    p.add_argument("username")
+    p.add_argument("username", help="the member's username")
     p.add_argument("--role", help="student, teacher, … (default: from the account's profile)")
     p.add_argument(
         "--force",

@@ -15,6 +15,18 @@ from gateway.store import lookup, profiles
 from mapping.settings import SchoolSettings
 
 
+def _settings_epilog() -> str:
+    """The school settings and their defaults, for ``settings --help``."""
+    words = {True: "true", False: "false", None: "(no date: YYYY-MM-DD)"}
+    lines = [
+        f"  {key}={words.get(value, value)}" for key, value in SchoolSettings().as_dict().items()
+    ]
+    return 'settings (default value; README, "Per-school settings"):\n' + "\n".join(lines)
+
+
+SETTINGS_EPILOG = _settings_epilog()
+
+
 def cmd_profiles(app: App, args: argparse.Namespace) -> int:
     """List profiles, change which role words one matches, or change a profile."""
     notes: list[str] = []
@@ -106,24 +118,31 @@ def cmd_settings(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add these commands to the CLI."""
     p = sub.add_parser("profiles", help="list profiles; match or unmatch role words")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_profiles, action=None)
-    actions = p.add_subparsers(dest="action", metavar="match|unmatch|set")
+    actions = p.add_subparsers(
+        dest="action", metavar="match|unmatch|set", help="without one: list the profiles"
+    )
     for action in ("match", "unmatch"):
         a = actions.add_parser(action, help=f"{action} role words for a profile")
-        a.add_argument("profile")
-        a.add_argument("roles", nargs="+", metavar="ROLE")
+        a.add_argument("profile", help="the profile's name")
+        a.add_argument("roles", nargs="+", metavar="ROLE", help="role words as feeds send them")
         a.add_argument("--source", help="only for this source's feeds (default: site-wide)")
-        a.add_argument("--json", action="store_true")
+        a.add_argument("--json", action="store_true", help="print JSON")
     a = actions.add_parser("set", help="change a profile: feed_assignable=false keeps feeds off it")
-    a.add_argument("profile")
-    a.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
-    a.add_argument("--json", action="store_true")
+    a.add_argument("profile", help="the profile's name")
+    a.add_argument("pairs", nargs="+", metavar="KEY=VALUE", help="feed_assignable=true|false")
+    a.add_argument("--json", action="store_true", help="print JSON")
     p = sub.add_parser("mapping", help="review the external roles seen in runs")
-    p.add_argument("--source")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--source", help="only the roles this source sent")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_mapping)
-    p = sub.add_parser("settings", help="show or change a school's sync settings")
+    p = sub.add_parser(
+        "settings",
+        help="show or change a school's sync settings",
+        epilog=SETTINGS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "school",
         nargs="?",
@@ -133,6 +152,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--defaults", action="store_true", help="the settings every new school starts with"
     )
-    p.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="change settings")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="change settings (listed below)")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_settings)

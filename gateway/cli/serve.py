@@ -33,6 +33,6 @@ def cmd_serve(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the serve command to the CLI."""
     p = sub.add_parser("serve", help="run the web app (push endpoints, admin API)")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
+    p.add_argument("--host", help="the address to listen on (default: config host, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="the port to listen on (default: config port, 8080)")
     p.set_defaults(handler=cmd_serve)

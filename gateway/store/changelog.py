@@ -27,7 +27,7 @@ LOGGED_IN_SQL = {
         "CAST(account_id AS TEXT) || '/' || CAST(group_id AS TEXT) || '/' || role",
         (("account", "account_id"), ("group", "group_id"), ("role", "role"),
          ("begin", "begin_date"), ("end", "end_date"), ("primary", "is_primary"),
-         ("origin", "origin")),
+         ("origin", "origin"), ("sync_key", "sync_key")),
     ),
     "guardian_links": (
         "CAST(guardian_id AS TEXT) || '>' || CAST(student_id AS TEXT)",

@@ -57,6 +57,14 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     token_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    format: Mapped[str | None] = mapped_column(String(20))
+    # The schools it may write to, by key, path or name; empty: every school.
+    schools: Mapped[list[str] | None] = mapped_column(JSON)
+    # Its own settings (keys of gateway.config.SETTINGS), laid over the config's [sources.NAME].
+    settings: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A source with records is retired rather than deleted: its records keep their owner.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Profile(Base):
@@ -253,7 +261,7 @@ class ImportRun(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     format: Mapped[str] = mapped_column(String(20), default="")
     file: Mapped[str] = mapped_column(String(500), default="")
-    state: Mapped[str] = mapped_column(String(20), default="running")
+    state: Mapped[str] = mapped_column(String(20), default="running", index=True)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -270,6 +278,15 @@ class ImportRun(Base):
     owner_host: Mapped[str | None] = mapped_column(String(255))
     owner_pid: Mapped[int | None] = mapped_column(Integer)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Where it came from (push, upload, schedule, cli) and, when queued, its input (gateway.queue).
+    origin: Mapped[str] = mapped_column(String(20), default="cli", server_default="cli")
+    spool_path: Mapped[str | None] = mapped_column(String(1000))
+    options: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # How far a running run has come (gateway.store.progress).
+    phase: Mapped[str | None] = mapped_column(String(20))
+    records_read: Mapped[int | None] = mapped_column(Integer)
+    records_total: Mapped[int | None] = mapped_column(Integer)
 
 
 class RunIssue(Base):
@@ -342,6 +359,30 @@ class WebSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OAuthClient(Base):
+    """A client of the OneRoster provider: its id, the hash of its secret and its scopes."""
+
+    __tablename__ = "oauth_clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class OAuthToken(Base):
+    """A short-lived access token of an OAuth client; only its hash is kept."""
+
+    __tablename__ = "oauth_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("oauth_clients.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 

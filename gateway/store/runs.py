@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError, NotFound
@@ -186,33 +187,129 @@ def report(session: Session, run_id: int) -> Report:
         run.held,
         run.new_nodes or [],
         run.error or "",
+        progress(run),
     )
 
 
-def listing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest runs, newest first."""
+def progress(run: m.ImportRun) -> dict[str, Any] | None:
+    """How far a queued or running run has come: phase, records read, of how many; else None."""
+    if run.state not in ("queued", "running"):
+        return None
+    beat = run.heartbeat_at.isoformat(timespec="seconds") if run.heartbeat_at else None
+    return {
+        "phase": run.phase or ("queued" if run.state == "queued" else "start"),
+        "read": run.records_read or 0,
+        "total": run.records_total,
+        "heartbeat_at": beat,
+    }
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Which runs a listing shows: by source name, state, start time and source ids."""
+
+    source: str | None = None
+    state: str | None = None
+    since: datetime | None = None
+    source_ids: frozenset[int] | None = None  # None: every source's
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """What a run must meet to be listed."""
+        found: list[ColumnElement[bool]] = []
+        if self.source is not None:
+            named = select(m.Source.id).where(m.Source.name == self.source)
+            found.append(m.ImportRun.source_id.in_(named))
+        if self.state is not None:
+            found.append(m.ImportRun.state == self.state)
+        if self.since is not None:
+            found.append(m.ImportRun.started_at >= self.since)
+        if self.source_ids is not None:
+            found.append(m.ImportRun.source_id.in_(self.source_ids))
+        return found
+
+
+def listing(
+    session: Session, limit: int = 50, offset: int = 0, where: RunFilter = RunFilter()
+) -> list[dict[str, Any]]:
+    """The latest runs, newest first, with how many issues of each severity each reported."""
     query = (
         select(m.ImportRun, m.Source.name)
         .outerjoin(m.Source)
         .order_by(m.ImportRun.id.desc())
         .limit(limit)
+        .offset(offset)
     )
-    out = []
-    for run, source in session.execute(query):
-        out.append(
-            {
-                "run": run.id,
-                "kind": run.kind,
-                "state": run.state,
-                "source": source,
-                "format": run.format,
-                "file": run.file,
-                "dry_run": run.dry_run,
-                "started_at": run.started_at.isoformat(timespec="seconds"),
-                "counts": run.counts,
-            }
-        )
-    return out
+    found = session.execute(query.where(*where.conditions())).all()
+    totals = issue_totals(session, [run.id for run, _ in found])
+    return [
+        {
+            "run": run.id,
+            "kind": run.kind,
+            "state": run.state,
+            "origin": run.origin,
+            "source": source,
+            "format": run.format,
+            "file": run.file,
+            "dry_run": run.dry_run,
+            "started_at": run.started_at.isoformat(timespec="seconds"),
+            "counts": run.counts,
+            "issues": totals.get(run.id, {}),
+            "progress": progress(run),
+        }
+        for run, source in found
+    ]
+
+
+def issue_totals(session: Session, run_ids: list[int]) -> dict[int, dict[str, int]]:
+    """How many issues of each severity these runs reported."""
+    query = (
+        select(m.RunIssue.run_id, m.RunIssue.severity, func.count())
+        .where(m.RunIssue.run_id.in_(run_ids))
+        .group_by(m.RunIssue.run_id, m.RunIssue.severity)
+    )
+    totals: dict[int, dict[str, int]] = {}
+    for run_id, severity, count in session.execute(query):
+        totals.setdefault(run_id, {})[severity] = count
+    return totals
+
+
+def total(session: Session, where: RunFilter = RunFilter()) -> int:
+    """How many runs a listing with this filter holds in all."""
+    return session.scalar(select(func.count(m.ImportRun.id)).where(*where.conditions())) or 0
+
+
+def issues(
+    session: Session,
+    run_id: int,
+    *,
+    severity: str | None = None,
+    code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of a run's issues (by severity and code when given), and how many there are."""
+    get(session, run_id)
+    query = select(m.RunIssue).where(m.RunIssue.run_id == run_id)
+    if severity is not None:
+        query = query.where(m.RunIssue.severity == severity)
+    if code is not None:
+        query = query.where(m.RunIssue.code == code)
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(m.RunIssue.id).limit(limit).offset(offset))
+    page = [
+        {
+            "severity": i.severity,
+            "code": i.code,
+            "entity": i.entity,
+            "key": i.key,
+            "file": i.file,
+            "line": i.line,
+            "message": i.message,
+            "skipped": i.skipped,
+        }
+        for i in rows
+    ]
+    return page, count
 
 
 def changes(session: Session, run_id: int) -> list[dict[str, Any]]:

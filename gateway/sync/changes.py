@@ -43,6 +43,7 @@ class Policy:
     removals: bool = True
     removal_window: float = 24.0
     removal_min: int = 2
+    schools: tuple[str, ...] = ()  # the source's schools by key, path or name; () = every one
 
 
 @dataclass

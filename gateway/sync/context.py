@@ -6,12 +6,16 @@ from collections import Counter
 
 from gateway.sync.changes import Plan, Policy, Ref
 from gateway.sync.desired import Desired
+from gateway.sync.scope import covers
 from gateway.sync.state import Snapshot
 from gateway.sync.tree import Tree
 from mapping.profiles import Profile
 from mapping.records import ENTITIES, Person, RowIssue, Severity
 from mapping.settings import SchoolSettings
 from mapping.usernames import Usernames
+
+# What a school outside the source's schools gets: nothing syncs there, and nothing is removed.
+OUT_OF_SCOPE = SchoolSettings(auto_sync=False)
 
 
 class Context:
@@ -37,6 +41,7 @@ class Context:
             tuple[frozenset[str], str], tuple[tuple[str, str] | None, bool]
         ] = {}
         self._group_schools: dict[str, str] = {}
+        self._in_scope: dict[str | int, bool] = {}
 
     def issue(
         self,
@@ -66,11 +71,47 @@ class Context:
         stored = self.snapshot.nodes.get(school)
         return stored.id if stored else None
 
+    def in_scope(self, school: str) -> bool:
+        """Whether the run's source may write to a school, by key.
+
+        What belongs to no school ("": an owner above the schools, a person not placed yet, a
+        district's course) is in no other school either: the source's own records stay its own.
+        """
+        if not self.policy.schools or not school:
+            return True
+        if school not in self._in_scope:
+            stored = self.snapshot.nodes.get(school)
+            if stored is not None:
+                self._in_scope[school] = self.id_in_scope(stored.id)
+            else:
+                name, path = self.tree.name(school), self.tree.path(school)
+                self._in_scope[school] = covers(self.policy.schools, school, name, path)
+        return self._in_scope[school]
+
+    def id_in_scope(self, school_id: int | None) -> bool:
+        """Whether the run's source may write to a stored school, by id (None: no school)."""
+        if not self.policy.schools or school_id is None:
+            return True
+        if school_id not in self._in_scope:
+            node = self.snapshot.nodes_by_id.get(school_id)
+            self._in_scope[school_id] = node is not None and covers(
+                self.policy.schools, node.key, node.name, self.snapshot.path_of(school_id)
+            )
+        return self._in_scope[school_id]
+
+    def node_in_scope(self, key: str) -> bool:
+        """Whether a node the feed places someone at lies in the source's schools."""
+        return (
+            not self.policy.schools or key not in self.tree or self.in_scope(self.tree.school(key))
+        )
+
     def settings(self, school: str) -> SchoolSettings:
         """The sync settings of a school by key (its preset or the defaults for a new one)."""
         if school not in self._settings:
             school_id = self.school_id(school)
-            if school_id is None and school:
+            if not self.in_scope(school):
+                found = OUT_OF_SCOPE
+            elif school_id is None and school:
                 found = self.snapshot.new_school_settings(school, self.tree.name(school))
             else:
                 found = self.settings_by_id(school_id)
@@ -79,12 +120,16 @@ class Context:
 
     def settings_by_id(self, school_id: int | None) -> SchoolSettings:
         """The sync settings of a stored school (defaults when none are stored)."""
+        if not self.id_in_scope(school_id):
+            return OUT_OF_SCOPE
         if school_id is None:
             return SchoolSettings()
         return self.snapshot.settings.get(school_id) or SchoolSettings()
 
     def block(self, entity: str, school: str, setting: str) -> None:
-        """Count one record skipped because a school's setting is off."""
+        """Count one record skipped because a school's setting is off, or it is out of scope."""
+        if not self.in_scope(school):
+            setting = "scope"
         self.plan.changes[entity].skipped += 1
         self.blocked[(entity, school, setting)] += 1
 
@@ -142,9 +187,19 @@ class Context:
             )
         for (entity, school, setting), count in sorted(self.blocked.items()):
             name = self.tree.name(school) if school else "the site"
+            if setting == "scope":
+                self._out_of_scope(entity, school, count)
+                continue
             why = "auto_sync is off" if setting == "auto_sync" else f"{setting} is off"
             if setting == "guardians_from":
                 when = self.settings(school).guardians_from
                 why = f"guardians are synced from {when}"
             message = f"{count} {entity} at {name} skipped: {why}"
             self.issue("info", "setting_off", entity, school, message, skipped=count)
+
+    def _out_of_scope(self, entity: str, school: str, count: int) -> None:
+        """One error for the records of a school the source may not write to."""
+        allowed = ", ".join(self.policy.schools)
+        name = self.tree.name(school)
+        message = f"{count} {entity} at {name} skipped: outside this source's schools ({allowed})"
+        self.issue("error", "out_of_scope", entity, school, message, skipped=count)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from sys import intern
 
@@ -94,6 +94,26 @@ def _duplicate(entity: str, record: Person | Org | Group, first: Person | Org | 
         record.line,
         record.file,
     )
+
+
+# How often ``collect`` tells its caller how many records have passed.
+TICK_EVERY = 1000
+
+
+def counted(
+    stream: Iterable[Record | RowIssue], tick: Callable[[int], None]
+) -> Iterator[Record | RowIssue]:
+    """The stream unchanged; ``tick`` hears the count every ``TICK_EVERY`` items and at the end.
+
+    Wrapped around a reader's stream on its way into ``collect``, it counts records as
+    they pass: the readers stream, so a file is read once.
+    """
+    count = 0
+    for count, item in enumerate(stream, 1):
+        yield item
+        if count % TICK_EVERY == 0:
+            tick(count)
+    tick(count)
 
 
 def collect(stream: Iterable[Record | RowIssue]) -> Desired:

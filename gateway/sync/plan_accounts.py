@@ -162,13 +162,16 @@ def _stored(ctx: Context, person: Person) -> tuple[StoredAccount | None, bool]:
 
 
 def _node_refs(ctx: Context, person: Person, places: list[str]) -> tuple[Ref, ...]:
-    """The nodes the person is placed at, as refs; unknown orgs are reported."""
-    if len(person.orgs) == 1 and not places:
+    """The nodes the person is placed at, as refs; unknown orgs are reported, and those
+    outside the source's schools left out (their nodes' skips explain them)."""
+    if len(person.orgs) == 1 and not places and ctx.node_in_scope(person.orgs[0]):
         ref = ctx.refs["nodes"].get(person.orgs[0])
         if ref is not None:
             return (ref,)
     refs: list[Ref] = []
     for org in (*person.orgs, *sorted(places)):
+        if not ctx.node_in_scope(org):
+            continue
         ref = ctx.refs["nodes"].get(org)
         if ref is None:
             ctx.issue(

@@ -12,7 +12,7 @@ def plan_links(ctx: Context) -> None:
     changes = ctx.plan.changes["guardian_links"]
     wanted: set[tuple[Ref, Ref]] = set()
     deleted: set[tuple[Ref, Ref]] = set()
-    of_skipped_persons = 0
+    of_skipped_persons = outside = 0
     for (guardian_key, student_key), link in ctx.desired.links.items():
         guardian, student = account_ref(ctx, guardian_key), account_ref(ctx, student_key)
         if guardian is None or student is None:
@@ -31,6 +31,8 @@ def plan_links(ctx: Context) -> None:
                     link.file,
                     skipped=1,
                 )
+        elif isinstance(student, int) and not _student_in_scope(ctx, student):
+            outside += 1  # a delta naming a stored pupil of a school the source may not reach
         elif link.deleted:
             deleted.add((guardian, student))
         else:
@@ -45,6 +47,10 @@ def plan_links(ctx: Context) -> None:
                 changes.creates.append((guardian, student))
     if of_skipped_persons:
         skipped_persons(ctx, "guardian_links", of_skipped_persons)
+    if outside:
+        changes.skipped += outside
+        message = f"{outside} guardian_links skipped: the pupil is outside this source's schools"
+        ctx.issue("error", "out_of_scope", "guardian_links", "", message, skipped=outside)
     _remove_links(ctx, wanted, deleted)
 
 
@@ -63,7 +69,15 @@ def _remove_links(
     for (guardian, student), link_id in ctx.snapshot.links.items():
         pair = (guardian, student)
         gone = guardian in ctx.expiring or student in ctx.expiring or pair in deleted
-        if pair not in wanted and (gone or full) and ctx.removal_allowed():
+        if pair in wanted or not (gone or full) or not _student_in_scope(ctx, student):
+            continue
+        if ctx.removal_allowed():
             before = {"guardian_id": guardian, "student_id": student, "status": "active"}
             changes_row = (link_id, f"{guardian}>{student}", "remove", before)
             ctx.plan.changes["guardian_links"].removals.append(changes_row)
+
+
+def _student_in_scope(ctx: Context, student: int) -> bool:
+    """Whether a stored link's pupil is at one of the source's schools, or at none yet."""
+    schools = ctx.snapshot.schools_of(student) if ctx.policy.schools else ()
+    return not schools or any(ctx.id_in_scope(school) for school in schools)

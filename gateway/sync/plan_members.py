@@ -347,7 +347,7 @@ def _bring_back(ctx: Context) -> None:
         return
     creates = []
     for row in changes.creates:
-        account, group, role, begin, end, primary, origin = row
+        account, group, role, begin, end, primary, origin, _ = row  # the row keeps its key
         position = None
         if isinstance(account, int) and isinstance(group, int):
             position = removed.find(account, group, role)

@@ -26,6 +26,7 @@ class Report:
     held: dict[str, Any] | None = None
     new_nodes: list[str] = field(default_factory=list)
     error: str = ""
+    progress: dict[str, Any] | None = None  # a queued or running run's: see store.runs.progress
 
     def to_json(self) -> dict[str, Any]:
         """The report as DESIGN §5 lays it out."""
@@ -39,6 +40,8 @@ class Report:
         }
         if self.error:
             data["error"] = self.error
+        if self.progress is not None:
+            data["progress"] = self.progress
         return data
 
 

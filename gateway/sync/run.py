@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -21,9 +23,11 @@ from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
 from gateway.store import lookup, owners, runs, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
-from gateway.sync import safety
+from gateway.store.locks import source_lock, write_lock
+from gateway.store.progress import Listener, RunProgress
+from gateway.sync import runlog, safety
 from gateway.sync.changes import Plan, Policy
-from gateway.sync.desired import Desired, collect
+from gateway.sync.desired import Desired, collect, counted
 from gateway.sync.plan import plan
 from gateway.sync.report import Report
 from gateway.sync.revert import plan_revert
@@ -55,9 +59,15 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
-    """The policy a feed runs under: the command's options, then the source's, then the site's."""
-    settings: dict[str, Any] = dict(config.sources.get(feed.source_name, {}))
+def policy_for(
+    config: Config,
+    feed: Feed,
+    settings: Mapping[str, Any],
+    schools: tuple[str, ...] = (),
+    today: date | None = None,
+) -> Policy:
+    """The policy a feed runs under: the command's options, then the source's effective
+    settings (``sources.effective_settings``), then the site's; ``schools``: the source's."""
     usernames = feed.options.get("usernames") or settings.get("usernames") or config.usernames
     if usernames not in USERNAME_MODES:
         raise UsageError(f"usernames must be one of {', '.join(USERNAME_MODES)}, not {usernames!r}")
@@ -67,33 +77,41 @@ def policy_for(config: Config, feed: Feed, today: date | None = None) -> Policy:
     minimum = int(settings.get("removal_min", config.removal_min))
     # The gateway's own CSV adds and updates only: it never expires or removes.
     removals = bool(settings.get("removals", True)) and feed.format != "csv"
-    return Policy(mode, today or date.today(), threshold, removals, window, minimum)
+    return Policy(mode, today or date.today(), threshold, removals, window, minimum, schools)
 
 
-def _read(feed: Feed, config: Config) -> Desired:
-    """Read the whole feed into the desired state; a FeedError means nothing is written."""
-    settings = {
-        "pifu_schema": config.pifu_schema,
-        "max_line_bytes": config.max_line_bytes,
-        **config.sources.get(feed.source_name, {}),
-    }
-    with open_records(feed, settings) as records:
-        return collect(records)
+def _read(
+    feed: Feed, config: Config, settings: Mapping[str, Any], progress: RunProgress
+) -> Desired:
+    """Read the whole feed into the desired state; a FeedError means nothing is written.
+
+    ``settings``: the source's effective settings, over the site's reader settings.
+    """
+    site = {"pifu_schema": config.pifu_schema, "max_line_bytes": config.max_line_bytes}
+    progress("read", 0)
+    with open_records(feed, {**site, **settings}) as records:
+        desired = collect(counted(records, lambda count: progress("read", count)))
+    progress("plan", progress.read, progress.read)
+    return desired
 
 
-def _plan_and_apply(
-    session: Session,
-    desired: Desired,
-    feed: Feed,
-    source_id: int,
-    run_id: int,
-    policy: Policy,
-    dry_run: bool,
-) -> Report:
+@dataclass(frozen=True)
+class Job:
+    """One run's fixed facts: its feed, source and run rows, policy, and progress."""
+
+    feed: Feed
+    source_id: int
+    run_id: int
+    policy: Policy
+    dry_run: bool
+    progress: RunProgress
+
+
+def _plan_and_apply(session: Session, desired: Desired, job: Job) -> Report:
     """Plan against a fresh snapshot, then preview, hold or apply, all in one transaction."""
-    memberships = desired.memberships
+    feed, policy, run_id, memberships = job.feed, job.policy, job.run_id, desired.memberships
     snap = snapshot.load(
-        session, source_id, feed.source_name, memberships.by_key, memberships.groups()
+        session, job.source_id, feed.source_name, memberships.by_key, memberships.groups()
     )
     if feed.format == "csv":  # the CSV names schools by text: any source's school may answer
         lookup.schools(session, feed.source_name).adopt(snap, desired.orgs)
@@ -103,16 +121,17 @@ def _plan_and_apply(
         since = now() - timedelta(hours=policy.removal_window)
         earlier = safety.Window(
             policy.removal_window,
-            safety.removed(snap, runs.removals_since(session, source_id, since)),
+            safety.removed(snap, runs.removals_since(session, job.source_id, since)),
         )
         the_plan.held = safety.check(
             the_plan, snap, policy.removal_threshold, minimum=policy.removal_min, window=earlier
         )
-    if dry_run:
+    if job.dry_run:
         return runs.finish(session, run_id, "previewed", the_plan, now())
     if the_plan.held:
         return runs.finish(session, run_id, "held", the_plan, now())
     if the_plan.changes_anything:
+        job.progress("apply", job.progress.read, job.progress.read)
         writer.apply(session, the_plan, run_id, now())
     runs.mark_applied(session, run_id)
     return runs.finish(session, run_id, "applied", the_plan, now())
@@ -125,34 +144,72 @@ def run(
     *,
     dry_run: bool = False,
     today: date | None = None,
+    run_id: int | None = None,
+    progress: Listener | None = None,
 ) -> Report:
-    """Import one feed (or preview it) and return its report."""
-    policy = policy_for(config, feed, today)
-    with sessions.begin() as session:
-        owners.recover(session, config.heartbeat_timeout)
-        if feed.format == "csv" and feed.options.get("school"):
-            schools = lookup.schools(session, feed.source_name)
-            school = schools.canonical(feed.options["school"])
-            feed = dataclasses.replace(feed, options={**feed.options, "school": school})
-        source_id = sources.ensure(session, feed.source_name)
-        run_id = runs.start(
-            session, source_id=source_id, fmt=feed.format, file=feed.path.name, dry_run=dry_run
-        )
-    try:
-        with without_gc(), owners.heartbeat(sessions, run_id, config.heartbeat_timeout / 4):
-            return _run(sessions, feed, config, source_id, run_id, policy, dry_run)
-    except FeedError as err:
-        issue = RowIssue(
-            "error", err.code, err.message, line=err.line, file=err.file or feed.path.name
-        )
+    """Import one feed (or preview it) and return its report.
+
+    ``run_id`` names a queued run a worker has claimed (``gateway.queue``): the run goes on
+    that row instead of a new one. ``progress`` hears how far the run has come, as its row
+    records it. Runs of one source hold its lock, so they never apply at once.
+    """
+    started = time.monotonic()
+    with source_lock(sessions.kw["bind"], feed.source_name):
         with sessions.begin() as session:
-            return runs.fail(session, run_id, str(err), [issue], now())
+            owners.recover(session, config.heartbeat_timeout)
+            if feed.format == "csv" and feed.options.get("school"):
+                schools = lookup.schools(session, feed.source_name)
+                school = schools.canonical(feed.options["school"])
+                feed = dataclasses.replace(feed, options={**feed.options, "school": school})
+            source_id = sources.ensure(session, feed.source_name, feed.format)
+            settings = sources.effective_settings(session, config, feed.source_name)
+            policy = policy_for(config, feed, settings, sources.scope(session, source_id), today)
+            if run_id is None:
+                run_id = runs.start(
+                    session,
+                    source_id=source_id,
+                    fmt=feed.format,
+                    file=feed.path.name,
+                    dry_run=dry_run,
+                )
+        recorder = RunProgress(sessions, run_id, listener=progress)
+        job = Job(feed, source_id, run_id, policy, dry_run, recorder)
+        report = _guarded(sessions, config, settings, job, started)
+    return _logged(sessions, report, started)
+
+
+def _guarded(
+    sessions: sessionmaker[Session],
+    config: Config,
+    settings: Mapping[str, Any],
+    job: Job,
+    started: float,
+) -> Report:
+    """Run with a heartbeat; a feed that cannot be read, or any error, fails the run."""
+    try:
+        with without_gc(), owners.heartbeat(sessions, job.run_id, config.heartbeat_timeout / 4):
+            desired = _read(job.feed, config, settings, job.progress)
+            return _run(sessions, desired, job)
+    except FeedError as err:
+        file = err.file or job.feed.path.name
+        issue = RowIssue("error", err.code, err.message, line=err.line, file=file)
+        with sessions.begin() as session:
+            return runs.fail(session, job.run_id, str(err), [issue], now())
     except BaseException as err:
-        _record_failure(sessions, run_id, err)
+        _record_failure(sessions, job.run_id, err, started)
         raise
 
 
-def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseException) -> None:
+def _logged(sessions: sessionmaker[Session], report: Report, started: float) -> Report:
+    """Log a finished run's line, once its transaction has committed; return its report."""
+    with sessions() as session:
+        runlog.finished(session, report, time.monotonic() - started)
+    return report
+
+
+def _record_failure(
+    sessions: sessionmaker[Session], run_id: int, err: BaseException, started: float
+) -> None:
     """Mark a run failed by an error (or Ctrl-C) the caller will see; note it on the error.
 
     Apply is one transaction, so nothing was written. When even the failure cannot be
@@ -161,39 +218,33 @@ def _record_failure(sessions: sessionmaker[Session], run_id: int, err: BaseExcep
     what = "interrupted" if isinstance(err, KeyboardInterrupt) else f"error: {err!r}"
     try:
         with sessions.begin() as session:
-            runs.fail(session, run_id, what, [], now())
+            report = runs.fail(session, run_id, what, [], now())
+        _logged(sessions, report, started)
     except Exception:
         log.info("run %s: could not record the failure", run_id, exc_info=True)
         return
     err.add_note(f"run {run_id} is recorded as failed; nothing was written")
 
 
-def _run(
-    sessions: sessionmaker[Session],
-    feed: Feed,
-    config: Config,
-    source_id: int,
-    run_id: int,
-    policy: Policy,
-    dry_run: bool,
-) -> Report:
-    """Read, plan and apply, planning again once if another writer got in first."""
-    desired = _read(feed, config)
+def _run(sessions: sessionmaker[Session], desired: Desired, job: Job) -> Report:
+    """Plan and apply, planning again once if another writer got in first."""
     for attempt in (1, 2):
         try:
             with sessions.begin() as session:
-                report = _plan_and_apply(session, desired, feed, source_id, run_id, policy, dry_run)
+                if not job.dry_run:
+                    write_lock(session)
+                report = _plan_and_apply(session, desired, job)
             break
         except ConflictError:
             if attempt == 2:
                 raise
-            log.info("run %s: the store changed while planning; planning again", run_id)
-    log.info("run %s %s: %s", run_id, report.state, report.counts)
+            log.info("run %s: the store changed while planning; planning again", job.run_id)
     return report
 
 
 def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
     """Apply a held run's plan if the store has not changed since it was made."""
+    started = time.monotonic()
     with without_gc(), sessions.begin() as session:
         run_row = runs.get(session, run_id)
         if run_row.state != "held":
@@ -208,13 +259,15 @@ def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
         writer.apply(session, held, run_id, now())
         runs.mark_applied(session, run_id)
         runs.set_state(session, run_id, "applied", now())
-        return runs.report(session, run_id)
+        report = runs.report(session, run_id)
+    return _logged(sessions, report, started)
 
 
 def discard(
     sessions: sessionmaker[Session], run_id: int, heartbeat_timeout: float = 600.0
 ) -> Report:
     """Drop a held run's plan, or a running run whose process is gone; nothing is written."""
+    started = time.monotonic()
     with sessions.begin() as session:
         run_row = runs.get(session, run_id)
         if run_row.state == "running":
@@ -228,11 +281,13 @@ def discard(
         elif run_row.state != "held":
             raise UsageError(f"run {run_id} is {run_row.state}, not held: nothing to discard")
         runs.set_state(session, run_id, "discarded", now())
-        return runs.report(session, run_id)
+        report = runs.report(session, run_id)
+    return _logged(sessions, report, started)
 
 
 def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = False) -> Report:
     """Undo an applied run from its change log, as a run of its own."""
+    started = time.monotonic()
     with sessions.begin() as session:
         target = runs.get(session, run_id)
         if target.state != "applied":
@@ -248,15 +303,25 @@ def revert(sessions: sessionmaker[Session], run_id: int, *, dry_run: bool = Fals
         )
     try:
         with sessions.begin() as session:
-            the_plan = plan_revert(revert_inputs.load(session, run_id))
-            if dry_run:
-                return runs.finish(session, revert_id, "previewed", the_plan, now())
-            if the_plan.changes_anything:
-                writer.apply(session, the_plan, revert_id, now(), origin="revert")
-            runs.mark_applied(session, revert_id)
-            runs.set_state(session, run_id, "reverted", now())
-            return runs.finish(session, revert_id, "applied", the_plan, now())
+            report = _revert(session, run_id, revert_id, dry_run)
     except Exception as err:  # the transaction wrote nothing; the revert run says why
         with sessions.begin() as session:
-            runs.fail(session, revert_id, f"revert of run {run_id} failed: {err}", [], now())
+            failed = runs.fail(
+                session, revert_id, f"revert of run {run_id} failed: {err}", [], now()
+            )
+        _logged(sessions, failed, started)
+        err.add_note(f"run {revert_id} is recorded as failed; nothing was written")
         raise
+    return _logged(sessions, report, started)
+
+
+def _revert(session: Session, run_id: int, revert_id: int, dry_run: bool) -> Report:
+    """Plan the revert of a run from its change log, then preview or apply it."""
+    the_plan = plan_revert(revert_inputs.load(session, run_id))
+    if dry_run:
+        return runs.finish(session, revert_id, "previewed", the_plan, now())
+    if the_plan.changes_anything:
+        writer.apply(session, the_plan, revert_id, now(), origin="revert")
+    runs.mark_applied(session, revert_id)
+    runs.set_state(session, run_id, "reverted", now())
+    return runs.finish(session, revert_id, "applied", the_plan, now())

@@ -247,6 +247,17 @@ class Snapshot:
                 schools[account_id] = shared.setdefault(these, these)
         return schools
 
+    def path_of(self, node_id: int) -> str:
+        """A stored node's names from the top down, whichever source placed it."""
+        names: list[str] = []
+        seen: set[int] = set()
+        node = self.nodes_by_id.get(node_id)
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            names.append(node.name)
+            node = self.nodes_by_id.get(node.parent_id) if node.parent_id is not None else None
+        return "/".join(reversed(names))
+
     def school_of_node(self, node_id: int | None) -> int | None:
         """The id of the school at or above a stored node."""
         seen: set[int] = set()

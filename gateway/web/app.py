@@ -9,14 +9,22 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+from gateway.auth.oauth_clients import StoreTokens
 from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
+from gateway.queue.spool import TooLarge
+from gateway.queue.worker import Workers
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
-from gateway.web import api, auth
-from gateway.web.keys import config_key, engine_key, sessions_key
+from gateway.store.oneroster_roster import StoreRoster
+from gateway.web import admin, api, auth, metrics, sources
+from gateway.web.keys import config_key, engine_key, sessions_key, workers_key
+from mapping.settings import SettingError
+from oneroster import provider
+
+ONEROSTER = "/ims/oneroster/rostering/v1p2"
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,8 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (UsageError, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
+    (TooLarge, 413),
+    (SettingError, 400),
 )
 
 
@@ -34,11 +44,20 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure as a JSON ``{"error": ...}`` with its status; never a traceback."""
     try:
         return await handler(request)
-    except web.HTTPException:
-        raise
-    except GatewayError as err:
+    except web.HTTPException as err:
+        if err.status < 400 or err.content_type == "application/json":
+            raise
+        # aiohttp's own refusals (no such route, a method it does not take) in JSON too
+        reply = web.json_response({"error": err.reason.lower()}, status=err.status)
+        reply.headers.extend((k, v) for k, v in err.headers.items() if k == "Allow")
+        return reply
+    except (GatewayError, SettingError) as err:
         status = next((code for kind, code in STATUSES if isinstance(err, kind)), 409)
         return web.json_response({"error": str(err)}, status=status)
+    except IntegrityError as err:
+        log.exception("the store refused a change on %s", request.path)
+        said = str(err.orig).splitlines()[0] if err.orig else type(err).__name__
+        return web.json_response({"error": f"the store refused the change ({said})"}, status=409)
     except DBAPIError:
         log.exception("the store failed on %s", request.path)
         return web.json_response({"error": "the store is unavailable; try again"}, status=503)
@@ -55,6 +74,17 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
     app[sessions_key] = make_sessions(engine)
     yield
     engine.dispose()
+
+
+async def _workers(app: web.Application) -> AsyncIterator[None]:
+    """Run the queue's workers while the app runs (one on SQLite: it has a single writer)."""
+    config, engine = app[config_key], app[engine_key]
+    count = min(config.workers, 1) if engine.dialect.name == "sqlite" else config.workers
+    workers = Workers(app[sessions_key], config, count)
+    app[workers_key] = workers
+    workers.start()
+    yield
+    await workers.stop()
 
 
 async def health(request: web.Request) -> web.Response:
@@ -85,10 +115,16 @@ def create_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[errors])
     app[config_key] = config
     app.cleanup_ctx.append(_store)
+    app.cleanup_ctx.append(_workers)
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
+    metrics.create(app)
     admin_api = web.Application(middlewares=[auth.credentials])
     admin_api.add_routes(auth.routes)
-    admin_api.add_routes(api.routes)
+    api.add_routes(admin_api)
+    admin_api.add_routes(sources.routes)
     app.add_subapp("/api", admin_api)
+    app.add_subapp("/admin", admin.create())
+    sessions = lambda: app[sessions_key]  # noqa: E731 - opened when the app starts
+    app.add_subapp(ONEROSTER, provider.create(StoreRoster(sessions), StoreTokens(sessions)))
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import admins, audit, browser
 from gateway.auth.scopes import Principal
+from gateway.errors import UsageError
 from gateway.web.keys import principal_key, sessions_key
+from gateway.web.spec import describe
 
 COOKIE = "rostergate_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -25,6 +27,12 @@ OPEN_ROUTES = {("POST", "/api/session")}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 routes = web.RouteTableDef()
+TAG = "session"
+SIGN_IN = {
+    "type": "object",
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+    "required": ["username", "password"],
+}
 
 
 async def in_store(request: web.Request, work: Callable[[Session], Any]) -> Any:
@@ -69,11 +77,21 @@ async def credentials(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 @routes.post("/session")
+@describe(
+    "Sign in; sets the session cookie and returns the CSRF token", TAG, body=SIGN_IN, public=True
+)
 async def sign_in(request: web.Request) -> web.Response:
     """Sign in with a username and password; the session cookie is set, the CSRF token returned."""
-    form = (
-        await request.json() if request.content_type == "application/json" else await request.post()
-    )
+    try:
+        form = (
+            await request.json()
+            if request.content_type == "application/json"
+            else await request.post()
+        )
+    except ValueError:
+        form = None
+    if not isinstance(form, Mapping):
+        raise UsageError("send a username and a password, as JSON or as a form")
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     address = request.remote or ""
 
@@ -100,6 +118,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 
 @routes.get("/session")
+@describe("The signed-in admin and the schools they reach", TAG)
 async def who_am_i(request: web.Request) -> web.Response:
     """The signed-in admin and the schools they reach."""
     who = request[principal_key]
@@ -107,11 +126,17 @@ async def who_am_i(request: web.Request) -> web.Response:
 
 
 @routes.delete("/session")
+@describe("Sign out (end the browser session)", TAG)
 async def sign_out(request: web.Request) -> web.Response:
     """End the browser session."""
-    cookie = request.cookies.get(COOKIE)
-    if cookie:
-        await in_store(request, lambda s: browser.end(s, cookie))
+    cookie, who, address = request.cookies.get(COOKIE), request[principal_key].name, request.remote
+
+    def work(session: Session) -> None:
+        if cookie:
+            browser.end(session, cookie)
+        audit.record(session, who, "signout", who, address=address or "")
+
+    await in_store(request, work)
     response = web.json_response({"signed_out": True})
     response.del_cookie(COOKIE, path="/")
     return response

@@ -21,6 +21,13 @@ from tests.support.cli import Cli
 from tests.support.packages import nordby
 
 
+def statuses(url: str) -> dict[str | None, str]:
+    """sync key → status of every stored membership (removed ones are kept, marked)."""
+    ms = m.Membership
+    with opened(url) as engine, engine.connect() as conn:
+        return dict(conn.execute(select(ms.sync_key, ms.status)).all())
+
+
 def stored(url: str) -> dict[str | None, bool | None]:
     """sync key → is_primary of every stored membership."""
     ms = m.Membership
@@ -56,10 +63,14 @@ def test_a_delta_deletes_an_enrollment_by_its_sourced_id(
         ("warning", "unknown_membership", "E-NOBODY", 3)
     ]
     assert memberships(cli) == [r for r in before if r != ("Matematikk 8", "OlDa", "student")]
-    assert "E-P2-MAT8-student" not in stored(database_url)
-    # The removal is logged with its key, so a revert puts the membership back with it.
+    assert statuses(database_url) == {
+        **dict.fromkeys(keys, "active"),
+        "E-P2-MAT8-student": "removed",
+    }
+    # The removal is logged with its key; a revert makes the same row active again.
     cli("revert", str(report["run"]))
     assert memberships(cli) == before
+    assert statuses(database_url) == dict.fromkeys(keys, "active")
     assert stored(database_url)["E-P2-MAT8-student"] is None
 
 

@@ -55,8 +55,13 @@ class World:
     enrollments: list[tuple[str, str, str]] = field(default_factory=list)  # (user, class, role)
 
     def without(self, *keys: str) -> World:
-        """The same world with some users (and their enrollments) gone."""
-        users = [u for u in self.users if u.key not in keys]
+        """The same world with some users (their enrollments, and links to them) gone,
+        as a register exports it after they left."""
+        users = [
+            replace(u, agents=",".join(a for a in u.agents.split(",") if a not in keys))
+            for u in self.users
+            if u.key not in keys
+        ]
         enrollments = [e for e in self.enrollments if e[0] not in keys]
         return replace(self, users=users, enrollments=enrollments)
 

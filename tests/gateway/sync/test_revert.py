@@ -46,10 +46,16 @@ def test_a_removal_is_undone_on_the_same_row_and_an_old_deletion_by_a_new_one() 
     changes = [
         Logged(1, "memberships", 7, "100/10/student", "remove", removed, {"status": "removed"}),
         Logged(
-            2, "memberships", 8, "100/10/teacher", "delete", {**removed, "role": "teacher"}, None
+            2,
+            "memberships",
+            8,
+            "100/10/teacher",
+            "delete",
+            {**removed, "role": "teacher", "sync_key": "E8"},
+            None,
         ),
     ]
     plan = plan_revert(inputs(changes=changes))
     memberships = plan.changes["memberships"]
     assert memberships.updates == [(7, "100/10/student", {"status": ("removed", "active")})]
-    assert memberships.creates == [(100, 10, "teacher", None, None, None, "sync")]
+    assert memberships.creates == [(100, 10, "teacher", None, None, None, "sync", "E8")]
