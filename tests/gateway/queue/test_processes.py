@@ -156,7 +156,8 @@ def test_two_worker_processes_share_twenty_runs_each_applied_once(
         rows = {r.id: r for r in session.scalars(select(m.ImportRun))}
         accounts = session.execute(select(m.Account.sync_key, m.Source.name).join(m.Source)).all()
     engine.dispose()
-    assert {run: row.state for run, row in rows.items()} == dict.fromkeys(runs, "applied")
+    errors = {run: row.error for run, row in rows.items() if row.state != "applied"}
+    assert {run: row.state for run, row in rows.items()} == dict.fromkeys(runs, "applied"), errors
     assert {run: row.counts["accounts"]["created"] for run, row in rows.items() if row.counts} == (
         dict.fromkeys(runs, 1000)
     )
