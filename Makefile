@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 # `make run`'s store is the default store of a data directory under the repo.
 DATA_DIR := $(CURDIR)/var
 RG := ROSTERGATE_DATA_DIR=$(DATA_DIR) $(BIN)/rostergate
+DEMO_PASSWORD := demo-password-1
 
 .PHONY: run test lint postgres chromium messages clean
 
@@ -17,11 +18,18 @@ $(STAMP): pyproject.toml
 
 # Install into .venv, start the gateway on the embedded SQLite store with a demo feed loaded.
 run: $(STAMP)
-	rm -f $(DATA_DIR)/rostergate.db $(DATA_DIR)/rostergate.db-wal $(DATA_DIR)/rostergate.db-shm
+	rm -rf $(DATA_DIR)/rostergate.db $(DATA_DIR)/rostergate.db-wal $(DATA_DIR)/rostergate.db-shm $(DATA_DIR)/spool
 	$(RG) init
-	$(RG) import demo/nordby-ansatte.csv --format csv --school "Nordby skole"
-	$(RG) import demo/nordby-elever.csv --format csv --school "Nordby skole" --role elev
+	$(RG) source add demo --format csv
+	$(RG) import demo/nordby-ansatte.csv --source demo --format csv --school "Nordby skole"
+	$(RG) import demo/nordby-elever.csv --source demo --format csv --school "Nordby skole" --role elev --queue
+	echo "$(DEMO_PASSWORD)" | $(RG) admin add demo --role site
+	@echo
+	@echo "Admin UI:   http://127.0.0.1:8080/admin/  (sign in as demo / $(DEMO_PASSWORD))"
+	@echo "API token:  $$($(RG) admin token demo 2>/dev/null)  (curl -H 'Authorization: Bearer …' http://127.0.0.1:8080/api/runs)"
 	@echo "The CLI reaches this store with:  export ROSTERGATE_DATA_DIR=$(DATA_DIR); source $(CURDIR)/$(VENV)/bin/activate"
+	@echo "The pupils' feed waits in the queue: serve's worker imports it as it starts."
+	@echo
 	$(RG) serve
 
 # Everything CI runs: lint, format check, types, and the tests on SQLite and PostgreSQL.

@@ -5,9 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from bench.expect import ACTIONS, ENTITIES
+from bench.floor import store_rows as floor_rows
 from bench.proc import Measured
 
 Check = dict[str, Any]
+# The store's plain counts a floor must match (accounts are summed over their statuses).
+ROW_COUNTS = (
+    "nodes",
+    "nodes_active",
+    "groups",
+    "groups_active",
+    "placements",
+    "memberships",
+    "guardian_links",
+)
 
 
 def _differ(where: str, expected: Any, actual: Any, out: list[str]) -> None:
@@ -97,11 +108,26 @@ def failure(what: str, m: Measured) -> str:
     return f"{what} process exited with {m.code}: {tail or 'no output'}"
 
 
-def floor_check(check: Check, rows: int, floor: Measured) -> Check:
-    """The floor must insert exactly the feed's rows, or the ratio compares unlike work."""
+def store_rows(store: dict[str, Any]) -> dict[str, int]:
+    """The store's rows per entity, in the shape of ``bench.floor.store_rows``."""
+    rows = {name: store[name] for name in ROW_COUNTS if name in store}
+    return {
+        "accounts": sum(store["accounts"].values()),
+        "accounts_active": store["accounts"].get("active", 0),
+        **rows,
+    }
+
+
+def floor_check(check: Check, floor: Measured, store: dict[str, Any] | None) -> Check:
+    """The floor must leave the rows the import's store holds, or the ratio compares unlike work.
+
+    ``store`` is None for a floor held against no store (the reader alone).
+    """
     if not floor.ok or floor.output is None:
         check["mismatches"].append(failure("floor", floor))
-    elif floor.output["rows"] != rows:
-        check["mismatches"].append(f"floor rows: expected {rows}, got {floor.output['rows']}")
+    elif store is not None:
+        want, got = store_rows(store), floor_rows(floor.output["entities"])
+        for name, count in want.items():
+            _differ(f"floor {name}", count, got[name], check["mismatches"])
     check["ok"] = not check["mismatches"]
     return check

@@ -1,127 +1,60 @@
-"""The floor: the least any import of a feed can cost on this machine and database.
+"""The floor: the least any importer of a feed must do, on this machine and database.
 
-Read the same file with the standard ``csv`` module (CSV, OneRoster) or lxml
-``iterparse`` with elements cleared (IMS, through the hardened parser of
-``ims.xml``, the codebase's only one), and bulk-insert every record into
-bare tables (one per file or element kind, text columns) in one transaction:
-``executemany`` on SQLite, ``COPY`` through psycopg 3 on PostgreSQL. No
-validation, no mapping, no planning: what is left is parsing and writing.
-Runs in a process of its own and imports nothing from the gateway.
+Three kinds, one per phase (``FLOOR_KINDS``):
+
+- ``insert`` (an initial import): parse the file into the rows the import's
+  store holds, entity by entity (``bench.floor_read``), and bulk-insert them into
+  bare tables with the store's unique keys, in one transaction;
+- ``sync`` (a re-import): parse the file, read back the columns the plan
+  compares (a plain ``SELECT``), and write only what differs: new rows, changed
+  rows, and, for a full snapshot, rows it left out marked inactive. Unchanged, that
+  writes nothing; 1 % changed, it writes that 1 %;
+- ``parse`` (the reader alone): parse the file into its entities.
+
+Inserts use ``executemany`` on SQLite (with the store's WAL and synchronous=NORMAL
+pragmas) and ``COPY`` through psycopg 3 on PostgreSQL. Runs in a process of its
+own and imports nothing from the gateway.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import sqlite3
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-Rows = Iterable[Sequence[str]]
-Chunk = tuple[str, Sequence[str], Rows]  # table, columns, rows
-BATCH = 10_000  # IMS records per insert: several tables fill from one pass
+from bench.floor_read import EXTRA_UNIQUE, FULL, READERS, TABLES, Entities, Key, Values
 
-
-def csv_chunks(path: Path) -> Iterator[Chunk]:
-    """The gateway's CSV: one table of its rows."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter=";")
-        yield "people", next(reader), reader
-
-
-def oneroster_chunks(path: Path) -> Iterator[Chunk]:
-    """A OneRoster package: one table per data file (the manifest is no data)."""
-    with zipfile.ZipFile(path) as package:
-        for name in package.namelist():
-            if name == "manifest.csv":
-                continue
-            with package.open(name) as raw, io.TextIOWrapper(raw, "utf-8", newline="") as text:
-                reader = csv.reader(text)
-                yield name.removesuffix(".csv"), next(reader), reader
-
-
-IMS_TABLES = {
-    "persons": ("key", "given", "family", "email", "role"),
-    "groups": ("key", "type", "name", "parent"),
-    "members": ("group_key", "person", "roletype"),
-    "links": ("student", "guardian"),
-}
-
-
-def _ims_records(element: Any) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """(table, row) for one top-level element: a person and its guardians, a group, members."""
-    name = element.tag.rpartition("}")[2]
-    key = element.findtext("{*}sourcedid/{*}id") or ""
-    if name == "person":
-        role = element.find("{*}institutionrole")
-        yield (
-            "persons",
-            (
-                key,
-                element.findtext("{*}name/{*}n/{*}given") or "",
-                element.findtext("{*}name/{*}n/{*}family") or "",
-                element.findtext("{*}email") or "",
-                role.get("institutionroletype", "") if role is not None else "",
-            ),
-        )
-        for contact in element.iterfind("{*}extension/{*}pifu_hasContactPerson"):
-            yield "links", (key, contact.findtext("{*}sourcedid/{*}id") or "")
-    elif name == "group":
-        yield (
-            "groups",
-            (
-                key,
-                element.findtext("{*}grouptype/{*}typevalue") or "",
-                element.findtext("{*}description/{*}short") or "",
-                element.findtext("{*}relationship/{*}sourcedid/{*}id") or "",
-            ),
-        )
-    else:
-        for member in element.iterfind("{*}member"):
-            role = member.find("{*}role")
-            roletype = role.get("roletype", "") if role is not None else ""
-            yield "members", (key, member.findtext("{*}sourcedid/{*}id") or "", roletype)
-
-
-def ims_chunks(path: Path) -> Iterator[Chunk]:
-    """An IMS document in one pass: batches of persons, groups, members and links."""
-    # The codebase's one hardened lxml iterparse (tests/ims/test_xml.py holds everyone to
-    # it); imported here, so the CSV floors need not load it.
-    from ims import xml
-
-    batches: dict[str, list[tuple[str, ...]]] = {t: [] for t in IMS_TABLES}
-    tags = ("{*}person", "{*}group", "{*}membership")
-    with path.open("rb") as stream:
-        for event, element in xml.Parse(xml.Source(stream, path.name), tags):
-            if event != "end":
-                continue
-            for table, row in _ims_records(element):
-                batches[table].append(row)
-                if len(batches[table]) >= BATCH:
-                    yield table, IMS_TABLES[table], batches[table]
-                    batches[table] = []
-            element.clear()
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
-    for table, rows in batches.items():
-        yield table, IMS_TABLES[table], rows
-
-
-READERS: dict[str, Callable[[Path], Iterator[Chunk]]] = {
-    "csv": csv_chunks,
-    "oneroster": oneroster_chunks,
-    "ims": ims_chunks,
+ACTIVE, INACTIVE = "active", "inactive"
+Row = Sequence[str]
+# phase → the kind of floor it is held against
+FLOOR_KINDS = {
+    "initial": "insert",
+    "unchanged": "sync",
+    "changed_1pct": "sync",
+    "parse_only": "parse",
 }
 
 
 class Sink(Protocol):
     """Bare tables in one transaction."""
 
-    def insert(self, table: str, columns: Sequence[str], rows: Rows) -> int:
-        """Insert rows (creating the table the first time); return how many."""
+    def create(self, table: str, columns: Sequence[str], uniques: list[Sequence[str]]) -> None:
+        """Create a table of text columns with unique keys."""
+        ...
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        """Bulk-insert rows."""
+        ...
+
+    def select(self, table: str, columns: Sequence[str]) -> Iterable[Row]:
+        """Every row's columns."""
+        ...
+
+    def update(
+        self, table: str, columns: Sequence[str], keys: Sequence[str], rows: Sequence[Row]
+    ) -> None:
+        """Set ``columns`` where ``keys`` match: each row holds the new values, then the key."""
         ...
 
     def commit(self) -> None:
@@ -129,33 +62,43 @@ class Sink(Protocol):
         ...
 
 
-def _counted(rows: Rows, tally: list[int]) -> Iterator[Sequence[str]]:
-    """Pass rows on, counting them into ``tally[0]``."""
-    for row in rows:
-        tally[0] += 1
-        yield row
+def _table_sql(table: str, columns: Sequence[str], uniques: list[Sequence[str]]) -> str:
+    """CREATE TABLE of text columns and unique constraints."""
+    parts = [f"{c} TEXT NOT NULL" for c in columns]
+    parts += [f"UNIQUE ({', '.join(u)})" for u in uniques]
+    return f'CREATE TABLE "{table}" ({", ".join(parts)})'
+
+
+def _update_sql(table: str, columns: Sequence[str], keys: Sequence[str], mark: str) -> str:
+    """UPDATE of ``columns`` by key, with the database's parameter mark."""
+    sets = ", ".join(f"{c} = {mark}" for c in columns)
+    where = " AND ".join(f"{k} = {mark}" for k in keys)
+    return f'UPDATE "{table}" SET {sets} WHERE {where}'
 
 
 class SqliteSink:
-    """``executemany`` into a SQLite file with the store's pragmas (WAL, synchronous=NORMAL)."""
+    """A SQLite file with the store's pragmas (WAL, synchronous=NORMAL)."""
 
     def __init__(self, path: str) -> None:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("BEGIN")
-        self.tables: set[str] = set()
 
-    def insert(self, table: str, columns: Sequence[str], rows: Rows) -> int:
-        if table not in self.tables:
-            self.tables.add(table)
-            self.db.execute(
-                f'CREATE TABLE "{table}" ({", ".join(f"c{i} TEXT" for i in range(len(columns)))})'
-            )
-        tally = [0]
+    def create(self, table: str, columns: Sequence[str], uniques: list[Sequence[str]]) -> None:
+        self.db.execute(_table_sql(table, columns, uniques))
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         marks = ", ".join("?" * len(columns))
-        self.db.executemany(f'INSERT INTO "{table}" VALUES ({marks})', _counted(rows, tally))
-        return tally[0]
+        self.db.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
+
+    def select(self, table: str, columns: Sequence[str]) -> Iterable[Row]:
+        return self.db.execute(f'SELECT {", ".join(columns)} FROM "{table}"')
+
+    def update(
+        self, table: str, columns: Sequence[str], keys: Sequence[str], rows: Sequence[Row]
+    ) -> None:
+        self.db.executemany(_update_sql(table, columns, keys, "?"), rows)
 
     def commit(self) -> None:
         self.db.execute("COMMIT")
@@ -163,27 +106,29 @@ class SqliteSink:
 
 
 class PostgresSink:
-    """``COPY … FROM STDIN`` through psycopg 3."""
+    """``COPY … FROM STDIN`` through psycopg 3; updates by ``executemany``."""
 
     def __init__(self, conninfo: str) -> None:
         import psycopg  # imported here: SQLite floors need not load it
 
         self.db = psycopg.connect(conninfo)
         self.cursor = self.db.cursor()
-        self.tables: set[str] = set()
 
-    def insert(self, table: str, columns: Sequence[str], rows: Rows) -> int:
-        if table not in self.tables:
-            self.tables.add(table)
-            self.cursor.execute(
-                f'CREATE TABLE "{table}" ({", ".join(f"c{i} text" for i in range(len(columns)))})'
-            )
-        count = 0
+    def create(self, table: str, columns: Sequence[str], uniques: list[Sequence[str]]) -> None:
+        self.cursor.execute(_table_sql(table, columns, uniques))
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         with self.cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(row)
-                count += 1
-        return count
+
+    def select(self, table: str, columns: Sequence[str]) -> Iterable[Row]:
+        return self.cursor.execute(f'SELECT {", ".join(columns)} FROM "{table}"').fetchall()
+
+    def update(
+        self, table: str, columns: Sequence[str], keys: Sequence[str], rows: Sequence[Row]
+    ) -> None:
+        self.cursor.executemany(_update_sql(table, columns, keys, "%s"), rows)
 
     def commit(self) -> None:
         self.db.commit()
@@ -197,9 +142,69 @@ def sink_for(url: str) -> Sink:
     return PostgresSink(url)
 
 
-def run(fmt: str, path: Path, url: str) -> int:
-    """Read a feed into bare tables in one transaction; return the rows inserted."""
+def _columns(entity: str) -> tuple[Key, Values]:
+    """An entity's key columns, and its value columns with the status last."""
+    keys, values = TABLES[entity]
+    return keys, (*values, "status")
+
+
+def insert(sink: Sink, found: Entities) -> dict[str, dict[str, int]]:
+    """Create the bare tables and insert every row, active."""
+    counts = {}
+    for entity, rows in found.items():
+        keys, values = _columns(entity)
+        extra = [(c,) for c in EXTRA_UNIQUE.get(entity, ())]
+        sink.create(entity, (*keys, *values), [keys, *extra])
+        sink.insert(entity, (*keys, *values), [(*k, *v, ACTIVE) for k, v in rows.items()])
+        counts[entity] = {"total": len(rows), "active": len(rows)}
+    return counts
+
+
+def sync(sink: Sink, found: Entities, full: bool) -> dict[str, dict[str, int]]:
+    """Read back what the plan compares, and write only what differs."""
+    counts = {}
+    for entity, rows in found.items():
+        keys, values = _columns(entity)
+        width = len(keys)
+        stored = {tuple(r[:width]): tuple(r[width:]) for r in sink.select(entity, (*keys, *values))}
+        new = [(*k, *v, ACTIVE) for k, v in rows.items() if k not in stored]
+        changed = [
+            (*v, ACTIVE, *k) for k, v in rows.items() if k in stored and stored[k] != (*v, ACTIVE)
+        ]
+        left = [k for k, was in stored.items() if k not in rows and was[-1] == ACTIVE]
+        if entity == "placements":  # an expired account keeps its places, as the store does
+            left = [k for k in left if (k[0],) in found["accounts"]]
+        gone = [(INACTIVE, *k) for k in left] if full else []
+        sink.insert(entity, (*keys, *values), new)
+        sink.update(entity, values, keys, changed)
+        sink.update(entity, ("status",), keys, gone)
+        inactive = sum(1 for k, was in stored.items() if k not in rows and was[-1] != ACTIVE)
+        total = len(stored) + len(new)
+        counts[entity] = {"total": total, "active": total - inactive - len(gone)}
+    return counts
+
+
+def run(kind: str, fmt: str, path: Path, url: str) -> dict[str, dict[str, int]]:
+    """Run one kind of floor over a feed; return the rows per entity it leaves (or parsed)."""
+    found = READERS[fmt](path)
+    if kind == "parse":
+        return {e: {"total": len(r), "active": len(r)} for e, r in found.items()}
     sink = sink_for(url)
-    rows = sum(sink.insert(table, columns, chunk) for table, columns, chunk in READERS[fmt](path))
+    counts = insert(sink, found) if kind == "insert" else sync(sink, found, FULL[fmt])
     sink.commit()
-    return rows
+    return counts
+
+
+def store_rows(counts: dict[str, Any]) -> dict[str, int]:
+    """A floor's rows per entity as the store's counts name them (``bench.stores.counts``)."""
+    return {
+        "accounts": counts["accounts"]["total"],
+        "accounts_active": counts["accounts"]["active"],
+        "nodes": counts["nodes"]["total"],
+        "nodes_active": counts["nodes"]["active"],
+        "groups": counts["groups"]["total"],
+        "groups_active": counts["groups"]["active"],
+        "placements": counts["placements"]["active"],
+        "memberships": counts["memberships"]["active"],
+        "guardian_links": counts["guardian_links"]["active"],
+    }

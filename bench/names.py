@@ -45,6 +45,17 @@ SCHOOL_PLACES = _words(
     "Granli Solbakken Kjelsås Tåsen Vestli Ekeberg Furuset Løren Ila Måløy Skjønhaug Ås "
     "Hølen Voll Frøya"
 )
+# Kinds of school: the first two name S, M and L's schools; XL's 200 need the rest.
+SCHOOL_KINDS = (
+    "skole",
+    "ungdomsskole",
+    "barneskole",
+    "oppvekstsenter",
+    "skolesenter",
+    "friskole",
+    "montessoriskole",
+    "kristne skole",
+)
 # (code, name): the subjects teaching groups are in.
 SUBJECTS = (
     ("MAT", "Matematikk"),
@@ -96,8 +107,7 @@ class Names:
 
 def school_names(count: int) -> list[str]:
     """``count`` distinct school names: "Nordby skole", "Åsen skole", …"""
-    places = [f"{p} skole" for p in SCHOOL_PLACES]
-    places += [f"{p} ungdomsskole" for p in SCHOOL_PLACES]
+    places = [f"{p} {kind}" for kind in SCHOOL_KINDS for p in SCHOOL_PLACES]
     if count > len(places):
         raise ValueError(f"at most {len(places)} schools can be named")
     return places[:count]

@@ -2,7 +2,7 @@
 
 The parent times the process and reads its peak memory; this side does the
 work and prints one JSON object: the run's report (``import``), the rows
-inserted (``floor``) or the records read (``parse``). Each kind imports only
+left per entity (``floor``) or the records read (``parse``). Each kind imports only
 what it needs, so the floor's process carries no gateway code.
 """
 
@@ -45,10 +45,10 @@ def do_import(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def do_floor(args: argparse.Namespace) -> dict[str, Any]:
-    """Read a feed into bare tables: the floor."""
+    """The floor of a phase: parse, and insert or read back (and write what differs)."""
     from bench import floor
 
-    return {"rows": floor.run(args.format, args.path, args.database)}
+    return {"entities": floor.run(args.floor, args.format, args.path, args.database)}
 
 
 def do_parse(args: argparse.Namespace) -> dict[str, Any]:
@@ -74,9 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("kind", choices=sorted(KINDS))
     p.add_argument("path", type=Path)
     p.add_argument("--format", default="ims")
+    p.add_argument("--floor", choices=("insert", "sync", "parse"), default="insert")
     args = p.parse_args(argv)
     args.database = os.environ.get(DATABASE_VARIABLE, "")
-    if args.kind != "parse" and not args.database:
+    if args.kind != "parse" and args.floor != "parse" and not args.database:
         p.error(f"{args.kind} needs a database URL in ${DATABASE_VARIABLE}")
     output = KINDS[args.kind](args)
     json.dump({**output, PEAK_KEY: own_peak_kb()}, sys.stdout)

@@ -16,6 +16,7 @@ COLUMNS = (
     ("cpu_seconds", "cpu s"),
     ("rows_per_s", "rows/s"),
     ("peak_rss_mb", "peak MB"),
+    ("floor_kind", "floor"),
     ("floor_seconds", "floor s"),
     ("ratio", "x floor"),
 )
@@ -78,7 +79,9 @@ def table(feeds: FeedSet, database: str, results: list[Result]) -> str:
     )
     notes = (
         "rows: records in the feed; seconds: wall time of the phase's process; cpu s: its "
-        "user+system time; x floor: seconds / the floor's seconds for the same file"
+        "user+system time; floor: what the floor did (insert: parse and insert the store's rows; "
+        "sync: parse, read them back, write what differs; parse: parse alone); "
+        "x floor: seconds / the floor's seconds (each the best of its interleaved runs)"
     )
     return "\n".join([title, _about(feeds), "", *lines, "", notes])
 

@@ -1,11 +1,12 @@
-"""Run the benchmark: per format, the floors, then the three import phases, each checked.
+"""Run the benchmark: per format, the three import phases, each interleaved with its floor.
 
 Every measurement is a process of its own (see ``bench.proc``): the initial
 import into an empty store, a re-import of the same feed, a re-import of the
-changed feed, and for IMS the reader alone. The floor is measured per file set
-(base and changed), so the initial and unchanged phases share the base floor;
-it is the fastest of up to three runs. The import phases run once each: a
-re-import is a different measurement, not a repeat.
+changed feed, and for IMS the reader alone. Each phase and its floor (see
+``bench.floor``) run ``RUNS`` times, interleaved (floor, phase, floor, phase …),
+so a noisy neighbour weighs on both, and the fastest of each counts. Initial runs
+start from fresh databases; changed runs from copies of the databases that hold
+the base feed; unchanged runs repeat on the same ones (they change nothing).
 """
 
 from __future__ import annotations
@@ -18,17 +19,17 @@ from typing import Any
 
 from bench import stores
 from bench.checks import failure, floor_check, import_check, parse_check
+from bench.floor import FLOOR_KINDS
 from bench.formats import FORMATS
-from bench.generate import VARIANTS, FeedFiles, FeedSet, generate
+from bench.generate import FeedFiles, FeedSet, generate
 from bench.proc import Measured, measure
 from bench.sizes import Size
 
 # phase → the feed it imports
 PHASES = {"initial": "base", "unchanged": "base", "changed_1pct": "changed"}
 Say = Callable[[str], None]
-# Short floors are noisy: run them up to three times (until 10 s are spent), keep the best.
-FLOOR_RUNS = 3
-FLOOR_BUDGET = 10.0
+# Every phase and its floor run this often, interleaved; the fastest of each counts.
+RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,10 @@ class Result:
     rows: int
     peak_rss_mb: float
     floor_seconds: float | None
+    floor_kind: str  # what the floor did: insert, sync (read back, write what differs), parse
     checks: dict[str, Any]
+    # The slowest runs of the phase and of its floor: the spread the best ones hide.
+    spread: tuple[float, float] = (0.0, 0.0)
 
     @property
     def ratio(self) -> float | None:
@@ -76,74 +80,121 @@ class Result:
             "peak_rss_mb": self.peak_rss_mb,
             "floor_seconds": round(self.floor_seconds, 3) if self.floor_seconds else None,
             "ratio": self.ratio,
+            "floor_kind": self.floor_kind,
             "checks": self.checks,
         }
 
 
-def _result(
-    feed: FeedFiles, phase: str, m: Measured, floor: Measured, check: dict[str, Any]
-) -> Result:
-    """The result of one measured phase."""
-    floor_seconds = floor.seconds if floor.ok else None
-    rows = feed.rows[PHASES.get(phase, "base")]
+Run = tuple[Measured, Measured, dict[str, Any]]  # the floor, the phase, the phase's checks
+
+
+def _combined(runs: list[Run]) -> dict[str, Any]:
+    """One check for every run of a phase: ok only when each run was, with all they found."""
+    mismatches = list(dict.fromkeys(m for _, _, check in runs for m in check["mismatches"]))
+    return {**runs[-1][2], "ok": not mismatches, "mismatches": mismatches}
+
+
+def _fastest(measured: list[Measured]) -> Measured:
+    """The fastest clean run: a noisy neighbour only ever slows a run down."""
+    return min(measured, key=lambda m: (not m.ok, m.seconds))
+
+
+def _result(feed: FeedFiles, phase: str, runs: list[Run]) -> Result:
+    """A phase's result from its interleaved runs: best of each side, the highest peak."""
+    floor, best = _fastest([f for f, _, _ in runs]), _fastest([m for _, m, _ in runs])
+    peak = max(m.peak_rss_mb for _, m, _ in runs)
     return Result(
-        feed.format, phase, m.seconds, m.cpu_seconds, rows, m.peak_rss_mb, floor_seconds, check
+        feed.format,
+        phase,
+        best.seconds,
+        best.cpu_seconds,
+        feed.rows[PHASES.get(phase, "base")],
+        peak,
+        floor.seconds if floor.ok else None,
+        FLOOR_KINDS[phase],
+        _combined(runs),
+        (max(m.seconds for _, m, _ in runs), max(f.seconds for f, _, _ in runs)),
     )
 
 
-def _floor_once(feed: FeedFiles, variant: str, dbs: stores.Databases) -> Measured:
-    """Measure the floor of one file on a fresh database of its own."""
-    url = dbs.create(f"floor_{feed.format}")
-    try:
-        return measure("floor", str(feed.paths[variant]), "--format", feed.format, url=dbs.raw(url))
-    finally:
-        dbs.drop(url)
-
-
-def _floor(feed: FeedFiles, variant: str, dbs: stores.Databases) -> Measured:
-    """The fastest of a few floor runs: a lower bound, so noise must not raise it."""
-    runs = [_floor_once(feed, variant, dbs)]
-    while len(runs) < FLOOR_RUNS and sum(m.seconds for m in runs) < FLOOR_BUDGET and runs[-1].ok:
-        runs.append(_floor_once(feed, variant, dbs))
-    return min(runs, key=lambda m: (not m.ok, m.seconds))
-
-
-def _phase(feed: FeedFiles, phase: str, store: str, floor: Measured) -> Result:
-    """Measure one import phase and check the store afterwards."""
-    variant = PHASES[phase]
-    m = measure("import", str(feed.paths[variant]), "--format", feed.format, url=store)
+def _pair(feed: FeedFiles, phase: str, floor_url: str, store: str, dbs: stores.Databases) -> Run:
+    """The floor of a phase, then the phase itself, each on its own database, checked."""
+    path = str(feed.paths[PHASES[phase]])
+    kind = FLOOR_KINDS[phase]
+    floor = measure("floor", path, "--format", feed.format, "--floor", kind, url=dbs.raw(floor_url))
+    m = measure("import", path, "--format", feed.format, url=store)
     if not m.ok or m.output is None:
-        check = _failed(f"{phase} import", m)
-    else:
-        check = import_check(feed.expected[phase], m.output, stores.counts(store))
-    return _result(feed, phase, m, floor, floor_check(check, feed.rows[variant], floor))
+        return floor, m, floor_check(_failed(f"{phase} import", m), floor, None)
+    counts = stores.counts(store)
+    check = import_check(feed.expected[phase], m.output, counts)
+    return floor, m, floor_check(check, floor, counts)
 
 
-def _parse_only(feed: FeedFiles, floor: Measured) -> Result:
-    """Measure the reader alone over the base file (its peak memory is the point)."""
-    m = measure("parse", str(feed.paths["base"]), "--format", feed.format)
+def _parse_only(feed: FeedFiles) -> Run:
+    """The reader alone over the base file (its peak memory is the point), after its floor."""
+    path = str(feed.paths["base"])
+    floor = measure("floor", path, "--format", feed.format, "--floor", "parse")
+    m = measure("parse", path, "--format", feed.format)
     if not m.ok or m.output is None:
-        return _result(feed, "parse_only", m, floor, _failed("parse", m))
-    return _result(feed, "parse_only", m, floor, parse_check(feed.parts["base"], m.output))
+        return floor, m, floor_check(_failed("parse", m), floor, None)
+    return floor, m, floor_check(parse_check(feed.parts["base"], m.output), floor, None)
+
+
+def _initial(feed: FeedFiles, dbs: stores.Databases) -> tuple[list[Run], str, str]:
+    """The initial runs, each into fresh databases; the last run's floor and store are kept."""
+    runs: list[Run] = []
+    kept: tuple[str, str] | None = None
+    for _ in range(RUNS):
+        if kept:
+            for url in kept:
+                dbs.drop(url)
+        kept = dbs.create(f"floor_{feed.format}"), dbs.create(f"store_{feed.format}")
+        stores.prepare(kept[1])
+        runs.append(_pair(feed, "initial", *kept, dbs))
+    assert kept is not None
+    return runs, *kept
+
+
+def _changed(feed: FeedFiles, floor_url: str, store: str, dbs: stores.Databases) -> list[Run]:
+    """The changed runs, each on copies of the databases that hold the base feed."""
+    runs: list[Run] = []
+    for _ in range(RUNS):
+        copies = (
+            dbs.copy(floor_url, f"floor_{feed.format}"),
+            dbs.copy(store, f"store_{feed.format}"),
+        )
+        try:
+            runs.append(_pair(feed, "changed_1pct", *copies, dbs))
+        finally:
+            for url in copies:
+                dbs.drop(url)
+    return runs
 
 
 def run_format(feed: FeedFiles, dbs: stores.Databases, say: Say) -> list[Result]:
-    """All measurements of one format, in a fresh store of its own."""
-    floors = {v: _floor(feed, v, dbs) for v in VARIANTS}
-    base, changed = floors["base"].seconds, floors["changed"].seconds
-    say(f"{feed.format}: floor {base:.2f} s (base feed), {changed:.2f} s (changed feed)")
-    results: list[Result] = []
-    store = dbs.create(f"store_{feed.format}")
+    """Every phase of one format, each run interleaved with its floor: floor, phase, floor…"""
+    runs, floor_url, store = _initial(feed, dbs)
+    results = [_result(feed, "initial", runs)]
     try:
-        stores.prepare(store)
-        for phase, variant in PHASES.items():
-            results.append(_phase(feed, phase, store, floors[variant]))
-            say(f"{feed.format}: {phase} {results[-1].seconds:.2f} s")
+        results.append(
+            _result(
+                feed,
+                "unchanged",
+                [_pair(feed, "unchanged", floor_url, store, dbs) for _ in range(RUNS)],
+            )
+        )
+        results.append(_result(feed, "changed_1pct", _changed(feed, floor_url, store, dbs)))
     finally:
-        dbs.drop(store)
+        for url in (floor_url, store):
+            dbs.drop(url)
     if FORMATS[feed.format].parse_only:
-        results.append(_parse_only(feed, floors["base"]))
-        say(f"{feed.format}: parse_only {results[-1].seconds:.2f} s")
+        results.append(_result(feed, "parse_only", [_parse_only(feed) for _ in range(RUNS)]))
+    for r in results:
+        floor = f"{r.floor_seconds:.2f} s" if r.floor_seconds else "failed"
+        say(
+            f"{feed.format}: {r.phase} {r.seconds:.2f} s (slowest {r.spread[0]:.2f}), "
+            f"floor ({r.floor_kind}) {floor} (slowest {r.spread[1]:.2f})"
+        )
     return results
 
 

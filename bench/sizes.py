@@ -48,12 +48,14 @@ class Size:
         return self.people - self.staff
 
 
-# S is a two-school lower-secondary (years 8–10) municipality; M and L are municipalities
-# with primary and lower-secondary schools (years 1–10). M and L keep classes at 26–29
-# students; S's small group budget makes its classes about 50. The rest of each size's
-# group budget becomes teaching groups (S 16, M 30, L 90 per school).
+# S is a two-school lower-secondary (years 8–10) municipality; M, L and XL are
+# municipalities with primary and lower-secondary schools (years 1–10). They keep classes
+# at 26–29 students; S's small group budget makes its classes about 50. The rest of each
+# size's group budget becomes teaching groups (S 16, M 30, L and XL 90 per school). XL is
+# L ten times over (a county), for measuring how cost grows; run it by hand.
 SIZES: dict[str, Size] = {
     "S": Size("S", 1_000, 600, 2, (8, 9, 10), 3, 50, 10_000),
     "M": Size("M", 10_000, 6_000, 5, tuple(range(1, 11)), 7, 500, 100_000),
     "L": Size("L", 100_000, 60_000, 20, tuple(range(1, 11)), 16, 5_000, 1_000_000),
+    "XL": Size("XL", 1_000_000, 600_000, 200, tuple(range(1, 11)), 16, 50_000, 10_000_000),
 }  # fmt: skip

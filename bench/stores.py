@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +35,7 @@ COUNTS = {
     # Removed memberships and links stay as rows, marked: the store holds the active ones.
     "memberships": "SELECT COUNT(*) FROM memberships WHERE status = 'active'",
     "guardian_links": "SELECT COUNT(*) FROM guardian_links WHERE status = 'active'",
+    "placements": "SELECT COUNT(*) FROM placements WHERE status = 'active'",
 }
 
 
@@ -48,6 +50,10 @@ class Databases(Protocol):
 
     def drop(self, url: str) -> None:
         """Remove a database made by ``create``."""
+        ...
+
+    def copy(self, url: str, label: str) -> str:
+        """A fresh database holding what ``url`` holds (nothing may be connected to it)."""
         ...
 
     def raw(self, url: str) -> str:
@@ -72,6 +78,14 @@ class Sqlite:
         for suffix in ("", "-wal", "-shm"):
             Path(path + suffix).unlink(missing_ok=True)
 
+    def copy(self, url: str, label: str) -> str:
+        target = self.create(label)
+        source, path = url.removeprefix("sqlite:///"), target.removeprefix("sqlite:///")
+        for suffix in ("", "-wal"):
+            if Path(source + suffix).is_file():
+                shutil.copyfile(source + suffix, path + suffix)
+        return target
+
     def raw(self, url: str) -> str:
         return url
 
@@ -91,6 +105,11 @@ class Postgres:
 
     def drop(self, url: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+    def copy(self, url: str, label: str) -> str:
+        name = f"rg_bench_{label}_{os.getpid()}_{next(_numbers)}"
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}"')
+        return self.admin.set(database=name).render_as_string(hide_password=False)
 
     def raw(self, url: str) -> str:
         return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -15,13 +15,13 @@ import sys
 from gateway.cli.app import App
 
 # The choices bench/ defines (bench.sizes.SIZES, bench.formats.FORMATS); a test keeps them equal.
-SIZES = ("S", "M", "L")
+SIZES = ("S", "M", "L", "XL")
 FORMATS = ("oneroster", "ims", "csv", "all")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The benchmark's options."""
-    p.add_argument("--size", choices=SIZES, default="S", help="S, M or L (default S)")
+    p.add_argument("--size", choices=SIZES, default="S", help="S, M, L or XL (default S)")
     p.add_argument("--format", choices=FORMATS, default="all", help="which feeds (default all)")
     p.add_argument(
         "--database",

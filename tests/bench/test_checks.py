@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bench.checks import floor_check, import_check
+from bench.checks import floor_check, import_check, store_rows
 from bench.expect import ACTIONS, ENTITIES
 from bench.generate import FeedSet
 from bench.proc import Measured
@@ -55,10 +55,32 @@ def test_skips_errors_and_counts_that_differ_are_named(feeds: FeedSet) -> None:
     assert any(m.startswith("store accounts: expected") for m in mismatches)
 
 
-def test_the_floor_must_insert_the_feeds_rows() -> None:
-    check: dict[str, Any] = {"ok": True, "mismatches": []}
-    floor = Measured(0.1, 0.1, 20.0, 0, {"rows": 99}, "")
-    assert floor_check(check, 100, floor)["mismatches"] == ["floor rows: expected 100, got 99"]
+def _floor(store: dict[str, Any]) -> Measured:
+    """A floor that left exactly the rows of ``store``."""
+    rows = store_rows(store)
+    entities = {
+        "accounts": {"total": rows["accounts"], "active": rows["accounts_active"]},
+        **{e: {"total": rows[e], "active": rows[f"{e}_active"]} for e in ("nodes", "groups")},
+        **{e: {"total": rows[e], "active": rows[e]} for e in (*ENTITIES[3:], "placements")},
+    }
+    return Measured(0.1, 0.1, 20.0, 0, {"entities": entities}, "")
+
+
+def test_the_floor_must_leave_the_rows_the_store_holds(feeds: FeedSet) -> None:
+    store = {**feeds.feeds["ims"].expected["changed_1pct"]["store"], "placements": 999}
+    check = floor_check({"ok": True, "mismatches": []}, _floor(store), store)
+    assert check["ok"], check["mismatches"]
+    fewer = _floor({**store, "memberships": store["memberships"] - 1, "placements": 998})
+    mismatches = floor_check({"ok": True, "mismatches": []}, fewer, store)["mismatches"]
+    assert mismatches == [
+        "floor placements: expected 999, got 998",
+        f"floor memberships: expected {store['memberships']}, got {store['memberships'] - 1}",
+    ]
+    expired = {**store, "accounts": {**store["accounts"], "expired": 0}}
+    assert floor_check({"ok": True, "mismatches": []}, _floor(store), expired)["mismatches"] == [
+        f"floor accounts: expected {sum(expired['accounts'].values())}, "
+        f"got {sum(store['accounts'].values())}"
+    ]
     crashed = Measured(0.1, 0.1, 20.0, 1, None, "Traceback …\nOperationalError: disk full")
-    failed = floor_check({"ok": True, "mismatches": []}, 100, crashed)
+    failed = floor_check({"ok": True, "mismatches": []}, crashed, store)
     assert not failed["ok"] and "disk full" in failed["mismatches"][0]

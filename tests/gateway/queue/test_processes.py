@@ -148,15 +148,19 @@ def test_two_worker_processes_share_twenty_runs_each_applied_once(
         runs[run] = (source, keys)
 
     workers = [rostergate(postgres_url, tmp_path, "worker", "--drain") for _ in range(2)]
+    said = []
     for worker in workers:
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err
+        said.append(err)
 
     with sessions() as session:
         rows = {r.id: r for r in session.scalars(select(m.ImportRun))}
         accounts = session.execute(select(m.Account.sync_key, m.Source.name).join(m.Source)).all()
     engine.dispose()
-    assert {run: row.state for run, row in rows.items()} == dict.fromkeys(runs, "applied")
+    errors = {run: row.error for run, row in rows.items() if row.state != "applied"}
+    states = {run: row.state for run, row in rows.items()}
+    assert states == dict.fromkeys(runs, "applied"), (errors, said)
     assert {run: row.counts["accounts"]["created"] for run, row in rows.items() if row.counts} == (
         dict.fromkeys(runs, 1000)
     )

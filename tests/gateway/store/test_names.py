@@ -45,9 +45,11 @@ def test_applied_and_held_changes_name_people_groups_and_paths(
         "Kari Lie (KaLi)",
         "Kari Lie (KaLi) · 8A · student",
         "Kari Lie (KaLi) · Matematikk 8 · student",
+        "Liv Dahl (LiDa) → Ola Dahl (OlDa)",  # their guardians' links go with them
         "Ola Dahl (OlDa)",
         "Ola Dahl (OlDa) · 8A · student",
         "Ola Dahl (OlDa) · Matematikk 8 · student",
+        "Per Ødegård (PeOd) → Åse Ødegård (AsOd)",
         "Åse Ødegård (AsOd)",
         "Åse Ødegård (AsOd) · 8A · student",
         "Åse Ødegård (AsOd) · Matematikk 8 · student",
