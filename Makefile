@@ -27,6 +27,9 @@ run: $(STAMP)
 	@echo
 	@echo "Admin UI:   http://127.0.0.1:8080/admin/  (sign in as demo / $(DEMO_PASSWORD))"
 	@echo "API token:  $$($(RG) admin token demo 2>/dev/null)  (curl -H 'Authorization: Bearer …' http://127.0.0.1:8080/api/runs)"
+	@token=$$($(RG) source token demo 2>/dev/null); echo "Push token: $$token"; \
+	  echo "Push a feed: curl -s -H 'Authorization: Bearer $$token' -H 'Content-Type: text/csv' --data-binary @demo/nordby-elever.csv 'http://127.0.0.1:8080/push/demo?school=Nordby%20skole&role=elev'"; \
+	  echo "Read back:   curl -s -H 'Authorization: Bearer $$token' http://127.0.0.1:8080/push/demo/runs"
 	@echo "The CLI reaches this store with:  export ROSTERGATE_DATA_DIR=$(DATA_DIR); source $(CURDIR)/$(VENV)/bin/activate"
 	@echo "The pupils' feed waits in the queue: serve's worker imports it as it starts."
 	@echo
