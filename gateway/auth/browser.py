@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from gateway.auth import admins
+from gateway.auth import admins, audit
 from gateway.auth.scopes import Principal
 from gateway.auth.secrets import token_hash
 from gateway.store import models as m
@@ -69,3 +69,17 @@ def throttled(session: Session, username: str, address: str) -> bool:
         )
     )
     return (failures or 0) >= FAILURES_ALLOWED
+
+
+def sign_in(session: Session, username: str, password: str, address: str) -> tuple[str, str] | str:
+    """Check a sign-in and open a session: (cookie, CSRF token), or "throttled" / "refused".
+
+    Every attempt goes to the audit log, which is also what the rate limit counts.
+    """
+    if throttled(session, username, address):
+        return "throttled"
+    if admins.sign_in(session, username, password) is None:
+        audit.record(session, username or "?", "signin.failed", username, address=address)
+        return "refused"
+    audit.record(session, username, "signin", username, address=address)
+    return start(session, username)

@@ -95,16 +95,7 @@ async def sign_in(request: web.Request) -> web.Response:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     address = request.remote or ""
 
-    def work(session: Session) -> tuple[str, str] | str:
-        if browser.throttled(session, username, address):
-            return "throttled"
-        if admins.sign_in(session, username, password) is None:
-            audit.record(session, username or "?", "signin.failed", username, address=address)
-            return "refused"
-        audit.record(session, username, "signin", username, address=address)
-        return browser.start(session, username)
-
-    outcome = await in_store(request, work)
+    outcome = await in_store(request, lambda s: browser.sign_in(s, username, password, address))
     if outcome == "throttled":
         raise _refuse(web.HTTPTooManyRequests, "too many failed sign-ins; wait 15 minutes")
     if outcome == "refused":

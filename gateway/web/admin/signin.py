@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy.orm import Session
 
-from gateway.auth import admins, audit, browser
+from gateway.auth import browser
 from gateway.web.admin.page import render
 from gateway.web.auth import COOKIE, in_store
 
@@ -32,16 +31,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     address = request.remote or ""
 
-    def work(session: Session) -> tuple[str, str] | str:
-        if browser.throttled(session, username, address):
-            return "throttled"
-        if admins.sign_in(session, username, password) is None:
-            audit.record(session, username or "?", "signin.failed", username, address=address)
-            return "refused"
-        audit.record(session, username, "signin", username, address=address)
-        return browser.start(session, username)
-
-    outcome = await in_store(request, work)
+    outcome = await in_store(request, lambda s: browser.sign_in(s, username, password, address))
     if isinstance(outcome, str):
         context = {"next": _next(str(form.get("next", HOME))), "username": username}
         status = 429 if outcome == "throttled" else 401
