@@ -54,11 +54,17 @@ def gone(run: m.ImportRun, timeout: float, at: datetime) -> str:
         if _alive(run.owner_pid):
             return ""
         return f"interrupted: its process ({run.owner_pid} on {run.owner_host}) is gone"
+    why = silent(run, timeout, at)
+    return f"interrupted: {why}" if why else ""
+
+
+def silent(run: m.ImportRun, timeout: float, at: datetime) -> str:
+    """Since when a run's process has not beaten, if for longer than ``timeout``; else ""."""
     last = run.heartbeat_at or run.started_at
     if at - last <= timedelta(seconds=timeout):
         return ""
     where = f" on {run.owner_host}" if run.owner_host else ""
-    return f"interrupted: no heartbeat from its process{where} since {last:%Y-%m-%d %H:%M:%S} UTC"
+    return f"no heartbeat from its process{where} since {last:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def recover(session: Session, timeout: float) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from gateway.auth.oauth_clients import StoreTokens
 from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
+from gateway.queue import worker
 from gateway.queue.spool import TooLarge
-from gateway.queue.worker import Workers
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
 from gateway.store.oneroster_roster import StoreRoster
@@ -80,7 +80,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     """Run the queue's workers while the app runs (one on SQLite: it has a single writer)."""
     config, engine = app[config_key], app[engine_key]
     count = min(config.workers, 1) if engine.dialect.name == "sqlite" else config.workers
-    workers = Workers(app[sessions_key], config, count)
+    workers = worker.Workers(app[sessions_key], config, count)
     app[workers_key] = workers
     workers.start()
     yield
@@ -92,20 +92,33 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _readiness(engine: Engine) -> dict[str, str]:
-    """What stands between this process and serving: the store and its migrations."""
+def _readiness(engine: Engine, in_hand: Mapping[int, int], timeout: float) -> dict[str, str]:
+    """What stands between this process and serving: the store, its migrations, and the
+    runs this process's workers hold (each must beat within ``timeout``)."""
+    stalled = ""
     try:
         missing = migrate.pending(engine)
+        if not missing and in_hand:
+            with make_sessions(engine)() as session:
+                stalled = worker.stalled(session, in_hand, timeout)
     except SQLAlchemyError as err:
         return {"store": f"unreachable ({type(err).__name__}): check database_url"}
     if missing:
         return {"migrations": f"the store lacks {', '.join(missing)}: run `rostergate init`"}
-    return {}
+    return {"workers": stalled} if stalled else {}
 
 
 async def ready(request: web.Request) -> web.Response:
-    """Readiness check: 200 when the store is reachable and current, else 503 saying why."""
-    problems = await asyncio.to_thread(_readiness, request.app[engine_key])
+    """Readiness check: 200 when the store is reachable and current and this process's
+    workers are at work, else 503 saying why."""
+    app = request.app
+    workers = app.get(workers_key)
+    trouble = workers.trouble() if workers else "the queue's workers are not running"
+    in_hand = workers.in_hand() if workers and not trouble else {}
+    timeout = workers.config.heartbeat_timeout if workers else 0.0
+    problems = await asyncio.to_thread(_readiness, app[engine_key], in_hand, timeout)
+    if trouble:
+        problems.setdefault("workers", trouble)
     body = {"status": "not ready" if problems else "ok", **problems}
     return web.json_response(body, status=503 if problems else 200)
 
