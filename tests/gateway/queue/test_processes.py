@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,9 +30,10 @@ CHILD = "import sys; from gateway.cli import main; sys.exit(main())"
 PUPILS = 40_000  # enough that apply takes a second or so: long enough to be killed in it
 
 
-def rostergate(database_url: str, cwd: Path, *args: str) -> subprocess.Popen[str]:
-    """`rostergate ARGS` in a process of its own, on the test's store."""
+def rostergate(database_url: str, cwd: Path, *args: str, **settings: str) -> subprocess.Popen[str]:
+    """`rostergate ARGS` in a process of its own, on the test's store (and config settings)."""
     env = {**os.environ, "ROSTERGATE_DATABASE_URL": database_url}
+    env |= {f"ROSTERGATE_{key.upper()}": value for key, value in settings.items()}
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, *args],
         cwd=cwd,
@@ -125,18 +127,17 @@ def postgres_url(postgres_admin_url: str) -> str:
     return databases.postgres_copy(postgres_admin_url)
 
 
-def test_two_worker_processes_share_twenty_runs_each_applied_once(
-    postgres_url: str, tmp_path: Path
-) -> None:
-    engine = make_engine(postgres_url)
-    sessions: sessionmaker[Session] = make_sessions(engine)
-    spooled = tmp_path / "spool"
-    runs: dict[int, tuple[str, range]] = {}
+Queued = dict[int, tuple[str, range]]  # run id: its source, and the keys of its pupils
+
+
+def queue_twenty(sessions: sessionmaker[Session], folder: Path) -> Queued:
+    """Twenty runs of five sources, a thousand new pupils each, queued and spooled."""
+    runs: Queued = {}
     for n in range(20):
         source, keys = f"register{n % 5}", range(n * 1000, n * 1000 + 1000)
         rows = [(str(k), "Ada", f"Berg{k}") for k in keys]
-        (tmp_path / str(n)).mkdir()
-        copy = spool.spool_file(pupils_csv(tmp_path / str(n), rows), spooled)
+        (folder / str(n)).mkdir()
+        copy = spool.spool_file(pupils_csv(folder / str(n), rows), folder / "spool")
         with sessions.begin() as session:
             run = enqueue(
                 session,
@@ -146,18 +147,17 @@ def test_two_worker_processes_share_twenty_runs_each_applied_once(
                 options={"school": "Nordby skole", "role": "elev"},
             )
         runs[run] = (source, keys)
+    return runs
 
-    workers = [rostergate(postgres_url, tmp_path, "worker", "--drain") for _ in range(2)]
-    said = []
-    for worker in workers:
-        _, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err
-        said.append(err)
 
+def each_applied_once(
+    sessions: sessionmaker[Session], runs: Queued, pids: set[int], said: list[str]
+) -> None:
+    """Every run applied, its pupils created once, by the given processes, in each
+    source's arrival order."""
     with sessions() as session:
         rows = {r.id: r for r in session.scalars(select(m.ImportRun))}
         accounts = session.execute(select(m.Account.sync_key, m.Source.name).join(m.Source)).all()
-    engine.dispose()
     errors = {run: row.error for run, row in rows.items() if row.state != "applied"}
     states = {run: row.state for run, row in rows.items()}
     assert states == dict.fromkeys(runs, "applied"), (errors, said)
@@ -167,8 +167,70 @@ def test_two_worker_processes_share_twenty_runs_each_applied_once(
     assert sorted((int(key), name) for key, name in accounts) == sorted(
         (key, source) for source, keys in runs.values() for key in keys
     )
-    assert {row.owner_pid for row in rows.values()} == {w.pid for w in workers}
+    assert {row.owner_pid for row in rows.values()} == pids
     for source in {s for s, _ in runs.values()}:  # one source's runs: in arrival order
         mine = sorted(run for run, (s, _) in runs.items() if s == source)
         finished = [rows[run].finished_at for run in mine]
         assert finished == sorted(finished)
+
+
+def test_two_worker_processes_share_twenty_runs_each_applied_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(postgres_url)
+    sessions: sessionmaker[Session] = make_sessions(engine)
+    runs = queue_twenty(sessions, tmp_path)
+
+    workers = [rostergate(postgres_url, tmp_path, "worker", "--drain") for _ in range(2)]
+    said = []
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+        said.append(err)
+
+    each_applied_once(sessions, runs, {w.pid for w in workers}, said)
+    engine.dispose()
+
+
+def ready(port: int) -> bool:
+    """Whether a `serve` on this port answers /readyz with 200 (its workers at work)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:  # not listening yet, or 503
+        return False
+
+
+def test_two_serve_processes_share_twenty_runs_each_applied_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(postgres_url)
+    sessions: sessionmaker[Session] = make_sessions(engine)
+    ports = [free_port(), free_port()]
+    serves = [
+        rostergate(postgres_url, tmp_path, "serve", "--port", str(port), workers="2")
+        for port in ports
+    ]
+
+    def done() -> bool:
+        with sessions() as session:
+            states = session.scalars(select(m.ImportRun.state))
+            return all(state not in ("queued", "running") for state in states)
+
+    said = []
+    try:
+        for serve, port in zip(serves, ports, strict=True):  # both at work before any run
+            wait_for(lambda: ready(port), serve)  # noqa: B023 - called before the loop moves on
+        runs = queue_twenty(sessions, tmp_path)
+        for serve in serves:
+            wait_for(done, serve, timeout=300)
+    finally:
+        for serve in serves:
+            serve.send_signal(signal.SIGTERM)
+        for serve in serves:
+            _, err = serve.communicate(timeout=60)
+            said.append(err)
+    assert [serve.returncode for serve in serves] == [0, 0], said
+
+    each_applied_once(sessions, runs, {s.pid for s in serves}, said)
+    engine.dispose()
