@@ -14,7 +14,7 @@ from gateway.errors import UsageError
 from gateway.feeds import FORMATS, Feed, detect, load_columns
 from gateway.queue import enqueue, spool
 from gateway.queue.worker import work
-from gateway.store import owners, runs, seed
+from gateway.store import names, owners, runs, seed
 from gateway.sync import run as sync
 from gateway.sync.report import Report
 from mapping.usernames import USERNAME_MODES
@@ -157,19 +157,17 @@ def cmd_revert(app: App, args: argparse.Namespace) -> int:
 def cmd_changes(app: App, args: argparse.Namespace) -> int:
     """Show what a run changed, field by field."""
     with app.sessions() as session:
-        rows = runs.changes(session, args.run)
         run = runs.get(session, args.run)
+        rows = runs.changes(session, args.run)
+        rows = names.named(session, run.source_id, rows, range(len(rows)))
         state, plan_kept = run.state, run.plan is not None
     if args.json:
         print(render.dump(rows))
         return 0
     if state in ("previewed", "held"):
         print(_not_written(args.run, state, plan_kept))
-    table = [
-        [r["entity"], r["key"], r["action"], _fields(r["before"]), _fields(r["after"])]
-        for r in rows
-    ]
-    print(render.table(table, ["entity", "key", "action", "before", "after"]))
+    table = [[r["entity"], r["name"], r["action"], *_fields(r["fields"])] for r in rows]
+    print(render.table(table, ["entity", "name", "action", "before", "after"]))
     return 0
 
 
@@ -184,9 +182,11 @@ def _not_written(run: int, state: str, plan_kept: bool) -> str:
     )
 
 
-def _fields(values: dict[str, object] | None) -> str:
-    """Field values on one line."""
-    return ", ".join(f"{k}={v!r}" for k, v in (values or {}).items())
+def _fields(fields: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """A change's named fields before and after, each on one line."""
+    before = ", ".join(f"{name}={old}" for name, old, _ in fields if old)
+    after = ", ".join(f"{name}={new}" for name, _, new in fields if new)
+    return before, after
 
 
 def cmd_approve(app: App, args: argparse.Namespace) -> int:

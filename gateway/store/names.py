@@ -68,7 +68,7 @@ class Names:
             return str(self.profiles.get(row_id, f"#{row_id}"))
         if entity == "groups":
             group = self.session.get(m.Group, row_id)
-            return group.name if group else f"#{row_id}"
+            return self._group(group) if group else f"#{row_id}"
         if row_id not in self._accounts:
             acc = self.session.get(m.Account, row_id)
             self._accounts[row_id] = (
@@ -84,6 +84,9 @@ class Names:
                 return person(after["given_name"], after["family_name"], after["username"])
             if entity == "nodes" and after.get("parent") not in (None, ""):
                 return f"{self.ref('nodes', after['parent'])}/{after['name']}"
+            if entity == "groups":
+                place = self.ref("nodes", after.get("node") or after.get("school"))
+                return f"{after['name']} ({place})" if place else str(after["name"])
             return str(after.get("name", key))
         if entity == "accounts":
             acc = self._keyed(m.Account, key)
@@ -92,7 +95,13 @@ class Names:
             node = self._keyed(m.Node, key)
             return self.paths.get(node.id, node.name) if node else key
         group = self._keyed(m.Group, key) if entity == "groups" else None
-        return group.name if group else key
+        return self._group(group) if group else key
+
+    def _group(self, group: m.Group) -> str:
+        """A stored group: its name, and the path of the place it belongs to."""
+        place = group.node_id or group.school_id
+        path = self.paths.get(place) if place else None
+        return f"{group.name} ({path})" if path else group.name
 
     def _keyed(self, table: type[Keyed], key: str) -> Keyed | None:
         """The run's source's stored row of that sync key."""

@@ -102,6 +102,8 @@ def test_changing_one_row_is_exactly_one_update_logged_before_and_after(
             "planned": False,
             "before": {"email": "maria@nordby.no"},
             "after": {"email": "maria.schneider@nordby.no"},
+            "name": "Maria Schneider (MaSc)",
+            "fields": [["email", "maria@nordby.no", "maria.schneider@nordby.no"]],
         }
     ]
     emails = {a["sync_key"]: a["email"] for a in cli.json("list", "accounts")}

@@ -406,6 +406,12 @@ def test_update_changes_exactly_the_sent_fields(feeds: Feeds, cli: Cli) -> None:
                 "family_name": "Bergh",
                 "email": "adele.bergh@nordby.no",
             },
+            "name": "Adele Bergh (AdBe)",
+            "fields": [
+                ["given_name", "Ada", "Adele"],
+                ["family_name", "Berg", "Bergh"],
+                ["email", "", "adele.bergh@nordby.no"],
+            ],
         }
     ]
     expected = nordby_accounts()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.auth import scopes
 from gateway.auth.scopes import Principal
 from gateway.errors import UsageError
-from gateway.store import owners, reach, runs
+from gateway.store import names, owners, reach, runs
 from gateway.sync import run as sync
 from gateway.sync.report import Report
 from gateway.web.api.base import flag, log, page, read, reply, run_id, text, write
@@ -120,12 +120,14 @@ async def run_changes(request: web.Request) -> web.Response:
     """A page of a run's changes, as `rostergate changes` shows them."""
     run, (limit, offset) = run_id(request), page(request)
 
-    def work(session: Session, who: Principal) -> list[dict[str, Any]]:
+    def work(session: Session, who: Principal) -> tuple[list[dict[str, Any]], int]:
         in_reach(session, who, run)
-        return runs.changes(session, run)
+        rows, source_id = runs.changes(session, run), runs.get(session, run).source_id
+        shown = range(offset, min(offset + limit, len(rows)))
+        return names.named(session, source_id, rows, shown), len(rows)
 
-    rows = await read(request, work)
-    return reply(rows[offset : offset + limit], total=len(rows))
+    rows, total = await read(request, work)
+    return reply(rows, total=total)
 
 
 async def _act(request: web.Request, action: str, act: Act) -> web.Response:

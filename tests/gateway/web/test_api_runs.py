@@ -148,3 +148,27 @@ async def test_a_revert_leaves_a_locally_edited_account_and_its_places_alone(
     assert done.status == 200, await done.text()
     codes = {(i["code"], i["key"]) for i in (await done.json())["issues"]}
     assert ("revert_conflict", "SP1") in codes
+
+
+async def test_a_held_runs_changes_name_people_groups_and_places(
+    gateway: Gateway, schools: Schools
+) -> None:
+    held = schools.run(nordby(10).without("P1", "P2", "P3", "P4"), "nordby")
+    client, kari = gateway.client, gateway.bearer(gateway.site_token)
+    changes = await client.get(
+        f"/api/runs/{held.run}/changes", params={"limit": "1", "offset": "4"}, headers=kari
+    )
+    assert changes.headers["X-Total-Count"] == "14"
+    [membership] = await body(changes)
+    assert isinstance(membership["before"]["account_id"], int)  # the ids stay for machines
+    assert (membership["entity"], membership["name"], membership["fields"]) == (
+        "memberships",
+        "Åse Ødegård (AsOd) · 8A (Nordby skole/8A) · student",
+        [
+            ["account", "Åse Ødegård (AsOd)", ""],
+            ["group", "8A (Nordby skole/8A)", ""],
+            ["role", "student", ""],
+            ["origin", "sync", ""],
+            ["status", "active", "removed"],
+        ],
+    )
