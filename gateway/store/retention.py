@@ -33,16 +33,29 @@ class Cleaned:
 def clean(session: Session, config: Config, now: datetime) -> Cleaned:
     """Remove spool files and spent plans older than the retention period; say which."""
     cutoff = now - timedelta(days=config.retention_days)
-    return Cleaned(_spool_files(Path(config.spool_dir), cutoff), _plans(session, cutoff))
+    waiting = _waiting_inputs(session)
+    return Cleaned(_spool_files(Path(config.spool_dir), cutoff, waiting), _plans(session, cutoff))
 
 
-def _spool_files(spool: Path, cutoff: datetime) -> list[str]:
-    """Delete the spool's files last written before the cutoff (naive UTC); their paths."""
+def _waiting_inputs(session: Session) -> set[Path]:
+    """The spool folders of runs queued or running: their input is still to be read."""
+    run = m.ImportRun
+    query = select(run.spool_path).where(
+        run.state.in_(("queued", "running")), run.spool_path.is_not(None)
+    )
+    return {Path(path).resolve().parent for path in session.scalars(query) if path}
+
+
+def _spool_files(spool: Path, cutoff: datetime, waiting: set[Path]) -> list[str]:
+    """Delete the spool's files last written before the cutoff (naive UTC), but never the
+    input of a run still to be read (a copied package keeps its files' old times); their paths."""
     if not spool.is_dir():
         return []
     oldest = cutoff.replace(tzinfo=UTC).timestamp()
     removed = []
     for path in sorted(spool.rglob("*")):
+        if waiting.intersection(path.resolve().parents):
+            continue
         if path.is_file() and not path.is_symlink() and path.stat().st_mtime < oldest:
             path.unlink(missing_ok=True)  # another replica may have cleaned it first
             removed.append(str(path))

@@ -110,3 +110,23 @@ def test_rostergate_clean_prints_what_it_removed(
     assert plans(sessions)[held]
     assert cli.json("clean") == {"spool_files": [], "plans": []}
     assert cli("clean").out == "nothing older than 30 days to remove\n"
+
+
+def test_the_input_of_a_run_still_queued_or_running_stays_however_old(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    queued = spool_file(spool, "20261001T000000-aa/package/users.csv", OLD)  # copied: old times
+    running = spool_file(spool, "20261001T000000-bb/elever.csv", OLD)
+    done = spool_file(spool, "20261001T000000-cc/elever.csv", OLD)
+    with sessions.begin() as session:
+        for state, path in (("queued", queued.parent), ("running", running), ("applied", done)):
+            run = m.ImportRun(state=state, format="csv", file=path.name, spool_path=str(path))
+            session.add(run)
+    config = Config(database_url=database_url, spool_dir=str(spool))
+
+    with sessions.begin() as session:
+        cleaned = retention.clean(session, config, NOW)
+
+    assert cleaned.spool_files == [str(done)]
+    assert queued.exists() and running.exists() and not done.exists()
