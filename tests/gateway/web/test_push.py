@@ -254,3 +254,38 @@ async def test_a_push_for_a_school_outside_the_sources_is_skipped_out_of_scope(
         ("out_of_scope", "nodes", "Nordby skole", 1),
     ]
     assert vendors.count(m.Account) == 0
+
+
+async def test_two_sources_push_at_once_and_one_pushing_twice_quickly_keeps_its_order(
+    aiohttp_client: ClientMaker, database_url: str, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    vendors = await _vendors(aiohttp_client, database_url, sessions, tmp_path, workers=3)
+    first = b"ID;Fornavn;Etternavn\n1;Ada;Berg\n2;Bo;Dahl\n"
+    second = b"ID;Fornavn;Etternavn\n1;Ada;Strand\n3;Cato;Lie\n"  # Ada renamed after the first
+    at_once = await asyncio.gather(
+        vendors.push("vigo", first, "text/csv", **CSV_QUERY),
+        vendors.push("skolearena", IMS, "application/xml"),
+    )
+    again = await vendors.push("vigo", second, "text/csv", **CSV_QUERY)
+    assert [reply.status for reply in (*at_once, again)] == [202, 202, 202]
+    vigo_first, arena, vigo_second = [(await r.json())["run"] for r in (*at_once, again)]
+    assert vigo_first < vigo_second
+
+    done = {
+        run: await vendors.settled(source, run)
+        for source, run in (("vigo", vigo_first), ("skolearena", arena), ("vigo", vigo_second))
+    }
+    assert {run: d["state"] for run, d in done.items()} == dict.fromkeys(done, "applied")
+    with sessions() as session:
+        names = session.execute(
+            select(m.Source.name, m.Account.sync_key, m.Account.family_name).join(m.Source)
+        ).all()
+        finished = dict(session.execute(select(m.ImportRun.id, m.ImportRun.finished_at)).all())
+    assert sorted(names) == [
+        ("skolearena", "1001", "Berg"),
+        ("skolearena", "1002", "Dahl"),
+        ("vigo", "1", "Strand"),  # the second push came last, and was applied last
+        ("vigo", "2", "Dahl"),
+        ("vigo", "3", "Lie"),
+    ]
+    assert finished[vigo_first] < finished[vigo_second]
