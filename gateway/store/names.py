@@ -7,7 +7,7 @@ the group and the place in the hierarchy; the ids stay in the row for machines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -49,6 +49,34 @@ class Names:
             if r["action"] == "create" and r.get("planned")
         }
         self._accounts: dict[int, str] = {}
+        self._by_key: dict[tuple[type, str], Any] = {}
+
+    def prefetch(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Load the rows these change rows name, by id and by sync key, a few queries in all."""
+        rows = list(rows)
+        wanted: dict[str, set[int]] = {"accounts": set(), "groups": set()}
+        for row in rows:
+            for values in (row["before"] or {}, row["after"] or {}):
+                for name, value in values.items():
+                    if REFS.get(name) in wanted and isinstance(value, int):
+                        wanted[REFS[name]].add(value)
+        for ids in _chunks(sorted(wanted["accounts"])):
+            for acc in self.session.scalars(select(m.Account).where(m.Account.id.in_(ids))):
+                self._accounts[acc.id] = person(acc.given_name, acc.family_name, acc.username)
+        for ids in _chunks(sorted(wanted["groups"])):  # kept in the session's identity map
+            self.session.scalars(select(m.Group).where(m.Group.id.in_(ids))).all()
+        self._load_keyed(m.Account, rows)  # the rows a change log names by sync key
+        self._load_keyed(m.Node, rows)
+        self._load_keyed(m.Group, rows)
+
+    def _load_keyed(self, table: type[Keyed], rows: list[dict[str, Any]]) -> None:
+        """Remember the source's rows of the keys these rows name (None for one it lacks)."""
+        keys = sorted({r["key"] for r in rows if r["entity"] == table.__tablename__})
+        self._by_key.update(dict.fromkeys(((table, key) for key in keys), None))
+        for part in _chunks(keys):
+            query = select(table).where(table.source_id == self.source_id, table.sync_key.in_(part))
+            for row in self.session.scalars(query):
+                self._by_key[table, str(row.sync_key)] = row
 
     def ref(self, entity: str, value: Any) -> str:
         """The name of a referenced row: an id in the store, or a key the plan creates."""
@@ -105,8 +133,11 @@ class Names:
 
     def _keyed(self, table: type[Keyed], key: str) -> Keyed | None:
         """The run's source's stored row of that sync key."""
-        query = select(table).where(table.sync_key == key, table.source_id == self.source_id)
-        return self.session.scalars(query).first()
+        if (table, key) not in self._by_key:
+            query = select(table).where(table.sync_key == key, table.source_id == self.source_id)
+            self._by_key[table, key] = self.session.scalars(query).first()
+        found: Keyed | None = self._by_key[table, key]
+        return found
 
     def subject(self, row: dict[str, Any]) -> str:
         """What one change row is about, in words."""
@@ -149,11 +180,18 @@ class Names:
         return str(value)
 
 
+def _chunks(ids: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Ids in slices a database's IN takes."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def named(
     session: Session, source_id: int | None, rows: list[dict[str, Any]], page: Iterable[int]
 ) -> list[dict[str, Any]]:
     """The rows at the given positions, each with its ``name`` and named ``fields`` added."""
-    names = Names(session, source_id, rows)
+    names, shown = Names(session, source_id, rows), list(page)
+    names.prefetch(rows[i] for i in shown)
     return [
-        {**rows[i], "name": names.subject(rows[i]), "fields": names.fields(rows[i])} for i in page
+        {**rows[i], "name": names.subject(rows[i]), "fields": names.fields(rows[i])} for i in shown
     ]
