@@ -7,7 +7,9 @@ takes them, or from a saved column mapping), the queued run, and its audit line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,7 +19,8 @@ from gateway.auth.scopes import Principal
 from gateway.errors import Forbidden, UsageError
 from gateway.feeds import parse_columns
 from gateway.queue import enqueue
-from gateway.store import column_maps, sources
+from gateway.store import column_maps, runs, sources
+from gateway.store import models as m
 from gateway.web.spooling import Spooled
 from mapping.usernames import USERNAME_MODES
 
@@ -36,13 +39,21 @@ class Upload:
     mapping: str | None = None  # a saved column mapping's name
     columns: str | None = None  # a --columns document (TOML)
     dry_run: bool = False
+    mapped: Mapping[str, Sequence[str]] | None = None  # columns already chosen (the wizard)
 
     @classmethod
     def of(cls, values: dict[str, str], dry_run: bool) -> Upload:
         """An upload from text options (a query, a form); empty means not given."""
         given = {k: v.strip() for k, v in values.items() if k in OPTIONS and v and v.strip()}
-        given.pop("format", None)  # the spooler's to decide
-        return cls(**given, dry_run=dry_run)
+        return cls(
+            given.get("source"),
+            given.get("school"),
+            given.get("role"),
+            given.get("usernames"),
+            given.get("mapping"),
+            given.get("columns"),
+            dry_run,
+        )
 
 
 def require_upload(session: Session, who: Principal, name: str | None) -> None:
@@ -76,6 +87,8 @@ def run_options(session: Session, upload: Upload) -> dict[str, Any]:
             options["usernames"] = saved.usernames
     if upload.columns:
         options["columns"] = {h: list(f) for h, f in parse_columns(upload.columns).items()}
+    if upload.mapped is not None:
+        options["columns"] = {h: list(f) for h, f in upload.mapped.items()}
     if upload.usernames:
         if upload.usernames not in USERNAME_MODES:
             raise UsageError(f"usernames must be one of {', '.join(USERNAME_MODES)}")
@@ -97,3 +110,18 @@ def queue_upload(
     action = "upload.preview" if upload.dry_run else "upload.import"
     audit.record(session, who.name, action, f"run {run}", detail | options, address)
     return run
+
+
+def queue_import_of(session: Session, who: Principal, address: str, preview: int) -> int:
+    """Queue the import of an uploaded preview's file, with the preview's options; its id."""
+    run = runs.get(session, preview)
+    if run.origin != "upload" or not run.dry_run or run.state != "previewed" or not run.spool_path:
+        raise UsageError(f"run {preview} is not an uploaded preview: there is nothing to import")
+    source = session.get_one(m.Source, run.source_id).name if run.source_id else run.format
+    require_upload(session, who, source)
+    options = dict(run.options or {})
+    new = enqueue(session, source=source, fmt=run.format, spool_path=Path(run.spool_path),
+                  options=options, origin="upload")  # fmt: skip
+    detail = {"source": source, "format": run.format, "file": run.file, "preview": preview}
+    audit.record(session, who.name, "upload.import", f"run {new}", detail, address)
+    return new

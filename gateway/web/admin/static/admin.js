@@ -95,3 +95,8 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const zone of document.querySelectorAll(".dropzone")) dropZone(zone);
   for (const form of document.querySelectorAll("form[data-filters]")) issueFilter(form);
 });
+
+// The wizard's waiting page shows the outcome once its run settles.
+document.addEventListener("run-settled", (event) => {
+  if (event.target.closest("[data-reload-on-settle]")) window.location.reload();
+});
