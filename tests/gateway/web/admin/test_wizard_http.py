@@ -24,7 +24,7 @@ from tests.gateway.web.admin.test_http import sign_in
 from tests.gateway.web.conftest import PASSWORD
 
 ClientMaker = Callable[[Any], Awaitable[TestClient[Any, Any]]]
-CSV = "ID;Kallenavn;Etternavn;Klasse\n1;Ada;Berg;8A\n2;Bo;Dahl;8B\n".encode()
+CSV = b"ID;Kallenavn;Etternavn;Klasse\n1;Ada;Berg;8A\n2;Bo;Dahl;8B\n"
 SETTLED = ("applied", "previewed", "held", "failed")
 
 
