@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -35,6 +36,19 @@ def _drop(page: Page, name: str, text: str) -> None:
         }""",
         [name, text],
     )
+
+
+def _progress(page: Page) -> tuple[str, int] | None:
+    """The wizard's progress bar's state and records read; None once the page has moved on."""
+    script = """() => {
+        const box = document.querySelector(".wizard-progress .progress");
+        return box ? [box.dataset.state, Number(box.dataset.read)] : null;
+    }"""
+    try:
+        found = page.evaluate(script)
+    except PlaywrightError:  # the page reloads as the run settles
+        return None
+    return (found[0], found[1]) if found else None
 
 
 def _finish(page: Page) -> None:
@@ -127,23 +141,16 @@ def test_the_progress_bar_advances_on_a_size_m_feed(site: Site) -> None:
     page.get_by_label("Source").fill("bench")
     page.locator("#file").set_input_files(feed)
     page.get_by_role("button", name="Continue").click()
-    box = page.locator(".wizard-progress .progress")
-    expect(box).to_be_visible()
+    expect(page.locator(".wizard-progress .progress")).to_be_visible(timeout=WAIT)
     dashboard = site.sign_in("kari")
     expect(dashboard.locator("section[aria-labelledby=active-h] progress")).to_have_count(1)
 
     seen: list[int] = []
     deadline = time.monotonic() + WAIT / 1000
-    while (
-        time.monotonic() < deadline
-        and box.count()
-        and box.get_attribute("data-state")
-        in (
-            "queued",
-            "running",
-        )
-    ):
-        read = int(box.get_attribute("data-read") or 0)
+    while time.monotonic() < deadline and (now := _progress(page)) is not None:
+        state, read = now
+        if state not in ("queued", "running"):
+            break
         if read and (not seen or read != seen[-1]):
             seen.append(read)
         if len(seen) == 2:
