@@ -52,17 +52,25 @@ def load_columns(path: str) -> dict[str, tuple[str, ...]]:
     """Read a --columns TOML file: header = "field" (or a list of fields) under [columns]."""
     try:
         with open(path, "rb") as fh:
-            columns = tomllib.load(fh).get("columns", {})
-    except (OSError, tomllib.TOMLDecodeError) as err:
+            return parse_columns(fh.read().decode("utf-8"), f"--columns {path}")
+    except (OSError, UnicodeDecodeError) as err:
         raise UsageError(f"--columns {path}: {err}") from err
+
+
+def parse_columns(text: str, where: str = "columns") -> dict[str, tuple[str, ...]]:
+    """A --columns document's [columns] table; ``where`` names it in errors."""
+    try:
+        columns = tomllib.loads(text).get("columns", {})
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"{where}: {err}") from err
     if not isinstance(columns, dict):
-        raise UsageError(f'--columns {path}: expected a [columns] table of "header" = "field"')
+        raise UsageError(f'{where}: expected a [columns] table of "header" = "field"')
     fields = {
         str(h): tuple(map(str, f)) if isinstance(f, list) else (str(f),) for h, f in columns.items()
     }
     bad = [f"{h} = {f}" for h, fs in fields.items() for f in fs if not csvfeed.valid_field(f)]
     if bad:
-        raise UsageError(f"--columns {path}: unknown field(s): {', '.join(bad)}")
+        raise UsageError(f"{where}: unknown field(s): {', '.join(bad)}")
     return fields
 
 

@@ -404,3 +404,15 @@ Index("ix_changes_entity_row", Change.entity, Change.row_id)
 REMOVED = text("status = 'removed'")
 Index("ix_memberships_removed", Membership.group_id, sqlite_where=REMOVED, postgresql_where=REMOVED)
 Index("ix_accounts_created_run", Account.created_run_id)
+
+
+class ColumnMapping(Base):
+    """A named mapping of a CSV's headers to fields, saved in the import wizard for reuse."""
+
+    __tablename__ = "column_mappings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    columns: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    usernames: Mapped[str | None] = mapped_column(String(20))
+    saved_by: Mapped[str] = mapped_column(String(100), default="")
+    saved_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())

@@ -14,23 +14,24 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.errors import NotFound, UsageError
+from gateway.errors import NotFound
 from gateway.queue import enqueue, spool
 from gateway.store import models as m
 from gateway.store import owners, runs, sources
 from gateway.store.runs import RunFilter
 from gateway.sync.changes import Plan
+from gateway.web import spooling
 from gateway.web.api.base import flag, page, reply, run_id, text
 from gateway.web.auth import Handler, in_store
-from gateway.web.keys import config_key, sessions_key
+from gateway.web.keys import sessions_key
 from gateway.web.metrics import metrics_key
 from gateway.web.spec import PAGE, Param, describe
 from mapping.records import RowIssue
@@ -39,11 +40,6 @@ routes = web.RouteTableDef()
 T = TypeVar("T")
 TAG = "push"
 SOURCE = r"/{source:[^/]+}"
-# A body's Content-Type, or a multipart file's extension, and the feed format it carries.
-BY_TYPE = {"application/xml": "ims", "text/xml": "ims", "application/zip": "oneroster"}
-BY_TYPE |= {"application/x-zip-compressed": "oneroster", "text/csv": "csv"}
-BY_SUFFIX = {".xml": "ims", ".zip": "oneroster", ".csv": "csv"}
-SPOOL_NAME = {"ims": "push.xml", "oneroster": "push.zip", "csv": "push.csv"}
 IDENTICAL = "identical_body"
 
 
@@ -64,44 +60,6 @@ async def credentials(request: web.Request, handler: Handler) -> web.StreamRespo
     if who.name != name:
         raise _refuse(web.HTTPForbidden, f"this push token is not source {name!r}'s")
     return await handler(request)
-
-
-class _Part:
-    """A multipart file read in chunks, as the spool reads a request body."""
-
-    def __init__(self, part: BodyPartReader) -> None:
-        self.part = part
-
-    async def iter_chunked(self, n: int) -> AsyncIterator[bytes]:
-        """The file's bytes in chunks of at most ``n``."""
-        while chunk := await self.part.read_chunk(n):
-            yield chunk
-
-
-def _format_of(content_type: str, stored: str | None) -> str:
-    """The format of a raw body: by its Content-Type, else the source's stored format."""
-    fmt = BY_TYPE.get(content_type) or stored
-    if not fmt:
-        known = ", ".join(BY_TYPE)
-        raise UsageError(f"cannot tell the feed's format from Content-Type {content_type!r}: "
-                         f"send one of {known}, or a multipart form with one file")  # fmt: skip
-    return fmt
-
-
-async def _spool_body(request: web.Request, stored: str | None) -> tuple[Path, str]:
-    """Stream the pushed feed to a spool file under the size cap; its path and format."""
-    config = request.config_dict[config_key]
-    folder, cap = spool.directory(config), config.push_max_bytes
-    if request.content_type != "multipart/form-data":
-        fmt = _format_of(request.content_type, stored)
-        return await spool.spool_stream(request.content, folder, cap, SPOOL_NAME[fmt]), fmt
-    part = await (await request.multipart()).next()
-    if not isinstance(part, BodyPartReader) or not part.filename:
-        raise UsageError("the multipart form must hold one file")
-    fmt = stored or BY_SUFFIX.get(PurePosixPath(part.filename).suffix.lower(), "")
-    if not fmt:
-        raise UsageError(f"cannot tell the format of {part.filename!r}: name it .xml, .zip or .csv")
-    return await spool.spool_stream(_Part(part), folder, cap, part.filename), fmt
 
 
 def _sha256(path: Path) -> str:
@@ -160,7 +118,10 @@ async def push(request: web.Request) -> web.Response:
     """Spool the body and queue it as a run of the source; 202 with where to follow it."""
     name, dry_run = request.match_info["source"], flag(request, "dry_run")
     stored = await in_store(request, lambda s: sources.get(s, name).format)
-    path, fmt = await _spool_body(request, stored)
+    if request.content_type != "multipart/form-data":  # the Content-Type says, over the source
+        stored = spooling.BY_TYPE.get(request.content_type) or stored
+    spooled = await spooling.spool_request(request, stored)
+    path, fmt = spooled.path, spooled.format
     size, digest = path.stat().st_size, await asyncio.to_thread(_sha256, path)
     options: dict[str, Any] = {k: v for k in ("school", "role") if (v := text(request, k))}
     options["sha256"] = digest  # what the next push of the same body is known by

@@ -1,63 +1,77 @@
-"""The dashboard: each source's latest run, runs held for approval, unmapped roles."""
+"""The dashboard: each source's last run, runs queued and running (with live progress),
+runs held for approval, unmapped roles, and sources that fail or have gone quiet."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.auth.scopes import Principal
 from gateway.store import models as m
 from gateway.store import profiles, runs
+from gateway.store.owners import now
 from gateway.web.admin import reach
 from gateway.web.admin.page import render, who
 from gateway.web.auth import in_store
 
 routes = web.RouteTableDef()
 RECENT = 500
+ACTIVE = ("queued", "running")
+# A source whose newest run is older than this has gone quiet (a register exports daily).
+STALE_AFTER = timedelta(days=3)
 
 
-def issue_totals(session: Session, run_ids: list[int]) -> dict[int, dict[str, int]]:
-    """How many issues of each severity each run reported."""
-    totals: dict[int, dict[str, int]] = {run_id: {} for run_id in run_ids}
-    query = (
-        select(m.RunIssue.run_id, m.RunIssue.severity, func.count())
-        .where(m.RunIssue.run_id.in_(run_ids))
-        .group_by(m.RunIssue.run_id, m.RunIssue.severity)
-    )
-    for run_id, severity, count in session.execute(query):
-        totals[run_id][severity] = count
-    return totals
+def _attention(
+    sources: list[m.Source], latest: dict[str, dict[str, Any]], newest: dict[str, datetime]
+) -> list[dict[str, Any]]:
+    """The sources to look at: their last run failed, or none came for too long, or ever."""
+    found = []
+    for source in sources:
+        last, at = latest.get(source.name), newest.get(source.name)
+        if last is not None and last["state"] == "failed":
+            found.append({"source": source.name, "why": "failing", "run": last["run"], "at": at})
+        elif at is None:
+            found.append({"source": source.name, "why": "never", "run": None, "at": None})
+        elif now() - at > STALE_AFTER:
+            found.append(
+                {"source": source.name, "why": "stale", "run": last and last["run"], "at": at}
+            )
+    return found
 
 
 def overview(session: Session, admin: Principal) -> dict[str, Any]:
     """What the dashboard shows, limited to the sources the admin reaches."""
     allowed = reach.sources(session, admin)
-    names = dict(session.execute(select(m.Source.name, m.Source.id)).all())
-    rows = [
-        r
-        for r in runs.listing(session, RECENT)
-        if allowed is None or names.get(r["source"]) in allowed
-    ]
-    latest: dict[str, dict[str, Any]] = {}
-    for row in rows:  # newest first: the first run of each source is its latest
-        latest.setdefault(row["source"] or "", row)
-    held = [r for r in rows if r["state"] == "held"]
-    shown = [*latest.values(), *held]
-    totals = issue_totals(session, [r["run"] for r in shown])
-    for row in shown:
-        row["issues"] = totals[row["run"]]
-        row["started"] = datetime.fromisoformat(row["started_at"])
-    in_reach = {
-        name for name, source_id in names.items() if allowed is None or source_id in allowed
+    known = session.scalars(
+        select(m.Source).where(m.Source.retired_at.is_(None)).order_by(m.Source.name)
+    )
+    mine = [s for s in known if allowed is None or s.id in allowed]
+    names = {
+        s.name for s in session.scalars(select(m.Source)) if allowed is None or s.id in allowed
     }
+    rows = [r for r in runs.listing(session, RECENT) if r["source"] in names]
+    for row in rows:
+        row["started"] = datetime.fromisoformat(row["started_at"])
+    latest: dict[str, dict[str, Any]] = {}
+    newest: dict[str, datetime] = {}
+    for row in rows:  # newest first: the first settled run of each source is its last
+        newest.setdefault(row["source"] or "", row["started"])
+        if row["state"] not in ACTIVE:
+            latest.setdefault(row["source"] or "", row)
     unmapped = [
-        r for r in profiles.review(session) if r["profile"] is None and r["source"] in in_reach
+        r for r in profiles.review(session) if r["profile"] is None and r["source"] in names
     ]
-    return {"latest": list(latest.values()), "held": held, "unmapped": unmapped}
+    return {
+        "latest": list(latest.values()),
+        "active": [r for r in reversed(rows) if r["state"] in ACTIVE],  # oldest first: queue order
+        "held": [r for r in rows if r["state"] == "held"],
+        "unmapped": unmapped,
+        "attention": _attention(mine, latest, newest),
+    }
 
 
 @routes.get("/")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp_jinja2
-from aiohttp import web
+from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.typedefs import Handler
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -37,6 +37,9 @@ STATUSES = ((NotFound, 404), (UsageError, 400), (Forbidden, 403))
 WHO = web.RequestKey("admin_principal", Principal)
 CSRF = web.RequestKey("admin_csrf", str)
 LOCALE = web.RequestKey("admin_locale", str)
+# A multipart form's reader, left after its first field (the CSRF token) for the handler.
+FORM = web.RequestKey("admin_multipart", MultipartReader)
+CSRF_MAX = 256
 
 
 def who(request: web.Request) -> Principal:
@@ -94,9 +97,28 @@ async def _signed_in(request: web.Request) -> bool:
     if found is None:
         return False
     request[WHO], request[CSRF] = found
-    if request.method == "POST" and (await request.post()).get("csrf") != request[CSRF]:
+    if request.method == "POST" and await _sent_csrf(request) != request[CSRF]:
         raise Forbidden("this form has expired or did not come from this site; reload the page")
     return True
+
+
+async def _sent_csrf(request: web.Request) -> str:
+    """The CSRF token a form sent; a multipart form (a file) sends it first, so the file
+    can stream to the spool after it instead of being read whole here."""
+    if request.content_type != "multipart/form-data":
+        return str((await request.post()).get("csrf", ""))
+    try:
+        reader = await request.multipart()
+    except ValueError:  # no boundary
+        return ""
+    request[FORM] = reader
+    part = await reader.next()
+    if not isinstance(part, BodyPartReader) or part.name != "csrf" or part.filename:
+        return ""
+    sent = b""
+    while len(sent) <= CSRF_MAX and (chunk := await part.read_chunk(CSRF_MAX)):
+        sent += chunk
+    return sent.decode(errors="replace")
 
 
 @web.middleware

@@ -137,7 +137,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def site(sqlite_url: str, tmp_path: Path, browser: Browser) -> Iterator[Site]:
     """Nordby and Sørby imported, kari a site admin and ola Nordby skole's admin, served."""
-    config = Config(database_url=sqlite_url)
+    config = Config(database_url=sqlite_url, spool_dir=str(tmp_path / "spool"))
     engine = make_engine(sqlite_url)
     sessions = make_sessions(engine)
     with sessions.begin() as session:
