@@ -180,9 +180,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PROFILE",
         help="the profile whose values and hierarchy role it starts with",
     )
-    a.add_argument(
-        "--level", type=int, required=True, help="its security level: 10-100, its own"
-    )
+    a.add_argument("--level", type=int, required=True, help="its security level: 10-100, its own")
     a.add_argument("--json", action="store_true", help="print JSON")
     a = actions.add_parser("matrix", help="every setting of every profile, by section")
     a.add_argument("--json", action="store_true", help="print JSON")

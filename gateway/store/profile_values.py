@@ -77,10 +77,13 @@ def values(session: Session) -> dict[int, dict[str, Value]]:
         if key in known:  # a setting the catalogue dropped is kept, not shown
             stored[profile_id][key] = value
     assignable = feed_assignable(session)
-    found = {}
+    found: dict[int, dict[str, Value]] = {}
     for p in session.scalars(select(m.Profile).order_by(m.Profile.security_level.desc())):
-        own = {"security_level": p.security_level, "hierarchy_role": p.hierarchy_role}
-        own["feed_assignable"] = p.id in assignable
+        own: dict[str, Value] = {
+            "security_level": p.security_level,
+            "hierarchy_role": p.hierarchy_role,
+            "feed_assignable": p.id in assignable,
+        }
         found[p.id] = {**catalogue().defaults(p.name, p.security_level), **stored[p.id], **own}
     return found
 

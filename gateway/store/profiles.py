@@ -15,6 +15,7 @@ from gateway.store.snapshot import bump, feed_assignable, load_matcher
 from mapping.profile_settings import Value
 from mapping.profiles import role_key
 
+
 def listing(session: Session) -> list[dict[str, Any]]:
     """Every profile with its level, hierarchy role and match lists (site and per source)."""
     matches: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
