@@ -197,5 +197,7 @@ def matrix(session: Session) -> dict[str, Any]:
 
 def of_profiles(session: Session) -> dict[str, dict[str, Value]]:
     """Every profile's values by profile name (for ``list accounts --with-profile-settings``)."""
-    names = dict(session.execute(select(m.Profile.id, m.Profile.name)).tuples())
+    names: dict[int, str] = {
+        pid: name for pid, name in session.execute(select(m.Profile.id, m.Profile.name))
+    }
     return {names[pid]: found for pid, found in values(session).items()}
