@@ -8,7 +8,16 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from gateway.web.admin import dashboard, mapping, page, profiles, runs, schools, signin
+from gateway.web.admin import (
+    dashboard,
+    mapping,
+    page,
+    profiles,
+    runs,
+    school_sets,
+    schools,
+    signin,
+)
 
 HERE = Path(__file__).parent
 
@@ -30,7 +39,7 @@ def create() -> web.Application:
     )
     env.filters["when"] = page.when
     env.filters["number"] = page.number
-    for module in (signin, dashboard, runs, schools, profiles, mapping):
+    for module in (signin, dashboard, runs, school_sets, schools, profiles, mapping):
         app.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static", name="static")
     return app
