@@ -112,3 +112,23 @@ def test_a_school_admin_has_no_profiles(site: Site) -> None:
         response = page.goto(f"{site.url}{path}")
         assert response is not None and response.status == 403, path
         expect(page.get_by_role("alert")).to_contain_text("site admins only")
+
+
+def test_the_matrix_and_its_errors_in_norwegian(site: Site) -> None:
+    page = site.sign_in("kari", locale="nb-NO")
+    page.get_by_role("link", name="Profiler").click()
+    expect(page.locator("table.matrix thead th.profile").first).to_have_text(
+        "System administratorNivå 100"
+    )
+    expect(page.locator("tr.section th").first).to_have_text("Grunnleggende")
+    expect(page.locator("tr[data-key=storage_quota_kb] th")).to_have_text("Lagringskvote")
+    expect(page.locator("tr[data-key=create_courses] td")).to_have_text(
+        ["nettsted", "nettsted", "skole", "ingen", "ingen", "ingen"]
+    )
+    screenshot(page, "profile-matrix-nb")
+    page.get_by_role("link", name="Staff").click()
+    page.get_by_label("Sikkerhetsnivå").first.fill("50")
+    page.get_by_role("button", name="Lagre").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "sikkerhetsnivå 50 tilhører allerede Administrator: hver profil må ha sitt eget"
+    )
