@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from gateway.cli import render
 from gateway.cli.app import App
-from gateway.store import queries
+from gateway.errors import UsageError
+from gateway.store import profile_values, queries
 
 # What each listing queries, and the columns its table shows.
 Query = Callable[[Session, queries.Filters], list[dict[str, Any]]]
@@ -39,8 +40,13 @@ def cmd_list(app: App, args: argparse.Namespace) -> int:
     """List what the store holds."""
     query, columns = LISTINGS[args.what]
     filters = queries.Filters(**{name: getattr(args, name) for name in queries.FILTER_NAMES})
+    if args.with_profile_settings and (args.what != "accounts" or not args.json):
+        raise UsageError("--with-profile-settings goes with `list accounts --json`")
     with app.sessions() as session:
         rows = query(session, filters)
+        if args.with_profile_settings:
+            settings = profile_values.of_profiles(session)
+            rows = [{**row, "profile_settings": settings[row["profile"]]} for row in rows]
     if args.json:
         print(render.dump(rows))
         return 0
@@ -60,4 +66,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--limit", type=_count, help="at most this many rows")
     p.add_argument("--offset", type=_count, default=0, help="skip this many rows first")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--with-profile-settings",
+        action="store_true",
+        help="accounts --json: each account's profile settings under profile_settings",
+    )
     p.set_defaults(handler=cmd_list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,7 @@ from gateway.cli import render
 from gateway.cli.app import App
 from gateway.errors import NotFound, UsageError
 from gateway.local import preset_settings, set_preset, set_settings, settings_of
-from gateway.store import lookup, profiles
+from gateway.store import lookup, profile_values, profiles
 from mapping.settings import SchoolSettings
 
 
@@ -38,6 +39,11 @@ def cmd_profiles(app: App, args: argparse.Namespace) -> int:
             notes = [f"{removed} match(es) removed"]
         elif args.action == "set":
             notes = profiles.set_values(session, args.profile, args.pairs)
+        elif args.action == "add":
+            made = profiles.add(session, args.name, args.source_profile, args.level)
+            notes = [f"{made.name}: added at security level {made.security_level}"]
+        elif args.action == "matrix":
+            return _matrix(profile_values.matrix(session), args.json)
         rows = profiles.listing(session)
     for note in notes:  # with --json, stdout holds the JSON alone
         print(note, file=sys.stderr if args.json else sys.stdout)
@@ -57,6 +63,30 @@ def cmd_profiles(app: App, args: argparse.Namespace) -> int:
         ]
         header = ["profile", "level", "role", "from feeds", "matches", "source overrides"]
         print(render.table(table, header))
+    return 0
+
+
+def _cell(value: Any, unit: str) -> str:
+    """One cell of the matrix as text: ✓/✗, a scope or choice, a number with its unit."""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, list):
+        return f"{len(value)} role words"  # `rostergate profiles` lists them
+    return f"{value} {unit}" if unit else str(value)
+
+
+def _matrix(matrix: dict[str, Any], as_json: bool) -> int:
+    """Print the profile matrix: settings as rows by section, profiles as columns."""
+    if as_json:
+        print(render.dump(matrix))
+        return 0
+    header = ["setting", *(f"{p['name']} ({p['security_level']})" for p in matrix["profiles"])]
+    table = []
+    for section in matrix["sections"]:
+        table.append([f"[{section['section']}]", *([""] * (len(header) - 1))])
+        for s in section["settings"]:
+            table.append([s["key"], *(_cell(v, s["unit"]) for v in s["values"].values())])
+    print(render.table(table, header))
     return 0
 
 
@@ -121,7 +151,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_profiles, action=None)
     actions = p.add_subparsers(
-        dest="action", metavar="match|unmatch|set", help="without one: list the profiles"
+        dest="action", metavar="match|unmatch|set|add|matrix", help="without one: list the profiles"
     )
     for action in ("match", "unmatch"):
         a = actions.add_parser(action, help=f"{action} role words for a profile")
@@ -129,9 +159,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         a.add_argument("roles", nargs="+", metavar="ROLE", help="role words as feeds send them")
         a.add_argument("--source", help="only for this source's feeds (default: site-wide)")
         a.add_argument("--json", action="store_true", help="print JSON")
-    a = actions.add_parser("set", help="change a profile: feed_assignable=false keeps feeds off it")
+    a = actions.add_parser(
+        "set", help="change a profile's settings (`profiles matrix` lists them with their values)"
+    )
     a.add_argument("profile", help="the profile's name")
-    a.add_argument("pairs", nargs="+", metavar="KEY=VALUE", help="feed_assignable=true|false")
+    a.add_argument(
+        "pairs",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="e.g. auto_logout_min=60, create_courses=school, security_level=40, "
+        "feed_assignable=false (keeps feeds off it)",
+    )
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a = actions.add_parser("add", help="add a profile copied from an existing one")
+    a.add_argument("name", help="the new profile's name")
+    a.add_argument(
+        "--from",
+        dest="source_profile",
+        required=True,
+        metavar="PROFILE",
+        help="the profile whose values and hierarchy role it starts with",
+    )
+    a.add_argument("--level", type=int, required=True, help="its security level: 10-100, its own")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a = actions.add_parser("matrix", help="every setting of every profile, by section")
     a.add_argument("--json", action="store_true", help="print JSON")
     p = sub.add_parser("mapping", help="review the external roles seen in runs")
     p.add_argument("--source", help="only the roles this source sent")

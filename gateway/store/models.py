@@ -79,6 +79,18 @@ class Profile(Base):
     feed_assignable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
+class ProfileValue(Base):
+    """A profile's value of one setting of the catalogue (mapping/profile_catalogue.csv); a
+    setting without a row has the catalogue's default."""
+
+    __tablename__ = "profile_values"
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+
+
 class RoleMatch(Base):
     """An external role word a profile matches, site-wide (source "") or for one source."""
 

@@ -10,12 +10,10 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import NotFound, RuleError, UsageError
 from gateway.store import models as m
+from gateway.store import profile_values
 from gateway.store.snapshot import bump, feed_assignable, load_matcher
+from mapping.profile_settings import Value
 from mapping.profiles import role_key
-
-# What `profiles set PROFILE KEY=VALUE` may change, and the words it takes for each value.
-BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-SETTABLE = ("feed_assignable",)
 
 
 def listing(session: Session) -> list[dict[str, Any]]:
@@ -87,33 +85,53 @@ def _why_not(session: Session, profile: m.Profile) -> str:
     )
 
 
-def _pair(pair: str) -> tuple[str, bool]:
-    """One KEY=VALUE of `profiles set`, checked."""
-    key, _, word = pair.partition("=")
-    if key not in SETTABLE:
-        raise UsageError(f"{key!r}: a profile's settings are {', '.join(SETTABLE)}")
-    value = BOOLEANS.get(word.strip().lower())
-    if value is None:
-        raise UsageError(f"{key} must be true or false, not {word!r}")
-    return key, value
-
-
 def set_values(session: Session, profile_name: str, pairs: list[str]) -> list[str]:
-    """Change a profile's settings (KEY=VALUE); return what changed and what it means."""
+    """Change a profile's settings (KEY=VALUE, checked against the catalogue); return notes."""
+    return change(session, profile_name, profile_values.parse_pairs(pairs))
+
+
+def change(session: Session, profile_name: str, changes: dict[str, Value]) -> list[str]:
+    """Change a profile's settings (checked values); return what changed and what it means."""
     profile = _profile(session, profile_name)
-    notes = []
-    for key, value in map(_pair, pairs):
-        if value and profile.security_level == _top_level(session):
-            raise RuleError(f"no roster role may give {profile.name}: {_why_not(session, profile)}")
-        if profile.feed_assignable != value:
-            notes.append(f"{profile.name}: {key} {profile.feed_assignable} -> {value}")
-            profile.feed_assignable = value
+    notes = profile_values.store(session, profile, changes)
+    if "feed_assignable" in changes:
+        notes += _assignable(session, profile, bool(changes["feed_assignable"]))
+    return notes
+
+
+def _assignable(session: Session, profile: m.Profile, value: bool) -> list[str]:
+    """Let feeds give a profile, or keep them off it."""
+    if value and profile.security_level == _top_level(session):
+        raise RuleError(f"no roster role may give {profile.name}: {_why_not(session, profile)}")
+    if profile.feed_assignable == value:
+        return []
+    notes = [f"{profile.name}: feed_assignable {profile.feed_assignable} -> {value}"]
+    profile.feed_assignable = value
     matched = session.scalars(select(m.RoleMatch.role).where(m.RoleMatch.profile_id == profile.id))
     words = ", ".join(matched)
-    if notes and words and not profile.feed_assignable:
+    if words and not value:
         notes.append(f"the role words it matched now match nothing ({words}): move them")
     bump(session)
     return notes
+
+
+def add(session: Session, name: str, source_name: str, level: int) -> m.Profile:
+    """A new profile copied from an existing one (values, hierarchy role), at its own level."""
+    return profile_values.add(session, name, _profile(session, source_name), level)
+
+
+def replace_matches(session: Session, profile_name: str, roles: list[str]) -> list[str]:
+    """Make a profile match exactly these role words site-wide; return what moved."""
+    profile = _profile(session, profile_name)
+    wanted = {role_key(r): r.strip() for r in roles if r.strip()}
+    held = select(m.RoleMatch.role).where(
+        m.RoleMatch.profile_id == profile.id, m.RoleMatch.source == ""
+    )
+    kept = list(session.scalars(held))
+    gone = [r for r in kept if role_key(r) not in wanted]
+    new = [r for key, r in wanted.items() if key not in {role_key(k) for k in kept}]
+    notes = [f"{unmatch(session, profile.name, gone)} match(es) removed"] if gone else []
+    return notes + (match(session, profile.name, new) if new else [])
 
 
 def unmatch(session: Session, profile_name: str, roles: list[str], source: str = "") -> int:

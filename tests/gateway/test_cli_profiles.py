@@ -95,12 +95,12 @@ def test_profile_settings_are_checked(cli: Cli) -> None:
     unknown = cli("profiles", "set", "Staff", "colour=red")
     assert (unknown.code, unknown.err) == (
         2,
-        "rostergate: 'colour': a profile's settings are feed_assignable\n",
+        "rostergate: 'colour' is not a profile setting (`rostergate profiles matrix` lists them)\n",
     )
     wrong = cli("profiles", "set", "Staff", "feed_assignable=maybe")
     assert (wrong.code, wrong.err) == (
         2,
-        "rostergate: feed_assignable must be true or false, not 'maybe'\n",
+        "rostergate: feed_assignable is on or off (true or false), not 'maybe'\n",
     )
 
 

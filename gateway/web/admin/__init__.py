@@ -8,7 +8,18 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from gateway.web.admin import dashboard, page, progress, runs, schools, signin, wizard
+from gateway.web.admin import (
+    dashboard,
+    mapping,
+    page,
+    profiles,
+    progress,
+    runs,
+    school_sets,
+    schools,
+    signin,
+    wizard,
+)
 
 HERE = Path(__file__).parent
 
@@ -30,7 +41,17 @@ def create() -> web.Application:
     )
     env.filters["when"] = page.when
     env.filters["number"] = page.number
-    for module in (signin, dashboard, runs, schools, progress, wizard):
+    for module in (
+        signin,
+        dashboard,
+        runs,
+        school_sets,
+        schools,
+        profiles,
+        mapping,
+        progress,
+        wizard,
+    ):
         app.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static", name="static")
     return app

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from multidict import MultiDictProxy
 from sqlalchemy.orm import Session
 
 from gateway.auth import audit, scopes
 from gateway.local import set_settings, settings_of
 from gateway.store import models as m
+from gateway.store import presets
 from gateway.store.queries import node_paths
 from gateway.web.admin import reach
 from gateway.web.admin.page import render, who
@@ -18,6 +20,14 @@ from mapping.settings import SETTING_KEYS, SettingError
 
 routes = web.RouteTableDef()
 SWITCHES = tuple(key for key in SETTING_KEYS if key != "guardians_from")
+
+
+def coming(session: Session) -> list[str]:
+    """The schools to come that settings are kept for, as the admin wrote them."""
+    named: dict[int, str] = {}
+    for name, (preset_id, _) in presets.load(session).pending.items():
+        named.setdefault(preset_id, name)
+    return sorted(named.values())
 
 
 def _school(session: Session, request: web.Request, what: str) -> m.Node:
@@ -36,7 +46,8 @@ async def school_list(request: web.Request) -> web.Response:
 
     def work(session: Session) -> dict[str, Any]:
         paths = node_paths(session)
-        return {"schools": [(n.id, paths[n.id]) for n in reach.schools(session, admin)]}
+        found = [(n.id, paths[n.id]) for n in reach.schools(session, admin)]
+        return {"schools": found, "coming": coming(session) if admin.kind == "site" else []}
 
     return render(request, "schools.html", await in_store(request, work))
 
@@ -48,8 +59,17 @@ def _form(session: Session, node: m.Node, **extra: Any) -> dict[str, Any]:
         "path": node_paths(session)[node.id],
         "settings": settings_of(session, node.id).as_dict(),
         "switches": SWITCHES,
+        "action": f"/admin/schools/{node.id}",
         **extra,
     }
+
+
+def form_pairs(form: MultiDictProxy[Any]) -> list[str]:
+    """The settings form as KEY=VALUE words: each switch on or off, the date or none."""
+    pairs = [f"{key}={'true' if form.get(key) else 'false'}" for key in SWITCHES]
+    day = form.get("guardians_from")
+    pairs.append(f"guardians_from={day if isinstance(day, str) and day else 'none'}")
+    return pairs
 
 
 @routes.get(r"/schools/{school:\d+}")
@@ -65,10 +85,7 @@ async def settings_page(request: web.Request) -> web.Response:
 @routes.post(r"/schools/{school:\d+}")
 async def save_settings(request: web.Request) -> web.Response:
     """Save the form: each switch on or off, the guardians-from date or none."""
-    form = await request.post()
-    pairs = [f"{key}={'true' if form.get(key) else 'false'}" for key in SWITCHES]
-    day = form.get("guardians_from")
-    pairs.append(f"guardians_from={day if isinstance(day, str) and day else 'none'}")
+    pairs = form_pairs(await request.post())
     admin, address = who(request), request.remote or ""
 
     def work(session: Session) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from gateway.auth import scopes
 from gateway.auth.scopes import Principal
 from gateway.errors import UsageError
 from gateway.local import EDITABLE, add_member, remove_member, school_ids, set_account
-from gateway.store import accounts, lookup, reach
+from gateway.store import accounts, lookup, profile_values, reach
 from gateway.web.api.base import body, flag, log, page, pairs, read, reply, text, write
 from gateway.web.spec import PAGE, Param, describe
 
@@ -55,13 +55,14 @@ def _account(session: Session, who: Principal, username: str, change: bool = Fal
         Param("profile", "only accounts with this profile"),
         Param("status", "only accounts in this status", enum=accounts.STATUSES),
         Param("source", "only this source's accounts"),
+        Param("with_profile_settings", "add each account's profile_settings", "boolean"),
         *PAGE,
     ),
 )
 async def search(request: web.Request) -> web.Response:
     """Accounts as `rostergate list accounts --json` shows them; a school admin's schools'."""
     limit, offset = page(request)
-    school = text(request, "school")
+    school, settings = text(request, "school"), flag(request, "with_profile_settings")
 
     def work(session: Session, who: Principal) -> tuple[list[dict[str, Any]], int]:
         schools = scopes.school_ids(session, who)
@@ -76,7 +77,11 @@ async def search(request: web.Request) -> web.Response:
             text(request, "source"),
             schools,
         )
-        return accounts.search(session, where, limit, offset)
+        found, total = accounts.search(session, where, limit, offset)
+        if settings:
+            values = profile_values.of_profiles(session)
+            found = [{**row, "profile_settings": values[row["profile"]]} for row in found]
+        return found, total
 
     rows, total = await read(request, work)
     return reply(rows, total=total)

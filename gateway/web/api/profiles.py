@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from gateway.auth import scopes
 from gateway.auth.scopes import Principal
 from gateway.errors import UsageError
-from gateway.store import profiles
-from gateway.web.api.base import body, log, pairs, read, reply, text, write
+from gateway.store import profile_values, profiles
+from gateway.web.api.base import body, log, read, reply, text, write
 from gateway.web.keys import principal_key
 from gateway.web.spec import Param, describe
+from mapping.profile_settings import Setting, catalogue
 
 routes = web.RouteTableDef()
 TAG = "profiles"
@@ -25,9 +26,39 @@ ROLES_BODY = {
     },
     "required": ["roles"],
 }
+ADD_BODY = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "from": {"type": "string", "description": "the profile it copies"},
+        "security_level": {"type": "integer", "minimum": 10, "maximum": 100},
+    },
+    "required": ["name", "from", "security_level"],
+    "additionalProperties": False,
+}
+
+
+def _schema(setting: Setting) -> dict[str, Any]:
+    """The JSON schema of one setting's value."""
+    if setting.kind == "bool":
+        return {"type": "boolean", "description": setting.label}
+    if setting.kind == "number":
+        bounds = {"minimum": setting.low, "maximum": setting.high}
+        return {
+            "type": "integer",
+            "description": f"{setting.label} ({setting.unit})" if setting.unit else setting.label,
+            **{k: v for k, v in bounds.items() if v is not None},
+        }
+    return {"type": "string", "enum": list(setting.allowed), "description": setting.label}
+
+
 VALUES_BODY = {
     "type": "object",
-    "properties": {"feed_assignable": {"type": "boolean"}},
+    "properties": {
+        s.key: _schema(s)
+        for s in catalogue().settings
+        if s.kind != "roles" and s.key not in profile_values.FIXED
+    },
     "additionalProperties": False,
 }
 
@@ -87,12 +118,52 @@ async def unmatch(request: web.Request) -> web.Response:
 
 
 @routes.patch("/profiles/{profile}")
-@describe("Change a profile's values (feed_assignable)", TAG, body=VALUES_BODY)
+@describe(
+    "Change a profile's settings (the catalogue's keys; a taken security level answers 400)",
+    TAG,
+    body=VALUES_BODY,
+)
 async def set_values(request: web.Request) -> web.Response:
     """`rostergate profiles set`."""
     return await _change(
-        request, "profile.set", lambda s, p, d: profiles.set_values(s, p, pairs(d))
+        request,
+        "profile.set",
+        lambda s, p, d: profiles.change(s, p, profile_values.check_values(d)),
     )
+
+
+@routes.post("/profiles")
+@describe(
+    "Add a profile copied from an existing one, at its own level", TAG, body=ADD_BODY, status=201
+)
+async def add(request: web.Request) -> web.Response:
+    """`rostergate profiles add NAME --from PROFILE --level N`."""
+    scopes.require_site(request[principal_key], "add profiles")
+    data = await body(request)
+    name, source, level = data.get("name"), data.get("from"), data.get("security_level")
+    if not isinstance(name, str) or not isinstance(source, str):
+        raise UsageError("name and from must be profiles' names")
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise UsageError("security_level must be a whole number from 10 to 100")
+
+    def work(session: Session, who: Principal) -> dict[str, Any]:
+        made = profiles.add(session, name, source, level)
+        log(session, request, "profile.add", made.name, data)
+        return {"notes": [], "profiles": profiles.listing(session)}
+
+    return reply(await write(request, work), status=201)
+
+
+@routes.get("/profiles/matrix")
+@describe("Every setting of every profile: profiles as columns, settings by section", TAG)
+async def matrix(request: web.Request) -> web.Response:
+    """`rostergate profiles matrix --json`."""
+
+    def work(session: Session, who: Principal) -> dict[str, Any]:
+        scopes.require_site(who, "read the site's profiles")
+        return profile_values.matrix(session)
+
+    return reply(await read(request, work))
 
 
 @routes.get("/mapping")
