@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from gateway.web.admin import dashboard, page, runs, schools, signin
+from gateway.web.admin import accounts, audit_log, dashboard, page, runs, schools, signin
 
 HERE = Path(__file__).parent
 
@@ -30,7 +30,7 @@ def create() -> web.Application:
     )
     env.filters["when"] = page.when
     env.filters["number"] = page.number
-    for module in (signin, dashboard, runs, schools):
+    for module in (signin, dashboard, runs, schools, accounts, audit_log):
         app.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static", name="static")
     return app
