@@ -179,15 +179,12 @@ async def account_page(request: web.Request) -> web.Response:
 async def edit(request: web.Request) -> web.Response:
     """Save the edit form's changed fields as local edits; a refusal shows its reason."""
     form = await request.post()
+    asked = {name: value for name in EDITABLE if isinstance(value := form.get(name), str)}
     admin, address = who(request), request.remote or ""
 
     def work(session: Session) -> dict[str, Any]:
         account = _account(session, request, change=True)
-        pairs = [
-            f"{name}={form[name]}"
-            for name in EDITABLE
-            if isinstance(form.get(name), str) and form[name] != getattr(account, name)
-        ]
+        pairs = [f"{k}={v}" for k, v in asked.items() if v.strip() != getattr(account, k)]
         if not pairs:
             return details(session, request)
         try:

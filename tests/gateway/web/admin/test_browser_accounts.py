@@ -4,7 +4,7 @@ XSS name as text, Norwegian and Swedish, and every main page at phone width with
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from gateway.local import set_settings
