@@ -175,8 +175,14 @@ def test_the_main_pages_fit_a_phone(site: Site) -> None:
     screenshot(page, "audit-phone")
 
 
-def test_every_field_on_the_main_pages_has_a_label(site: Site) -> None:
+def test_every_field_on_the_main_pages_has_a_label_under_the_strict_csp(site: Site) -> None:
     page = site.sign_in("kari")
+    complaints: list[str] = []
+    page.on("console", lambda message: complaints.append(message.text))
     for path in ["/admin/sign-in", *main_pages(site)]:
-        page.goto(f"{site.url}{path}")
+        response = page.goto(f"{site.url}{path}")
+        assert response is not None and response.status == 200, path
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, path
         assert page.evaluate(UNLABELLED) == [], path
+    assert not [c for c in complaints if "Content Security Policy" in c]
