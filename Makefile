@@ -8,7 +8,7 @@ DATA_DIR := $(CURDIR)/var
 RG := ROSTERGATE_DATA_DIR=$(DATA_DIR) $(BIN)/rostergate
 DEMO_PASSWORD := demo-password-1
 
-.PHONY: run test lint postgres chromium messages clean
+.PHONY: run test lint postgres chromium messages screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ LOCALES := gateway/web/admin/locale
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALES)/messages.pot .
 	$(BIN)/pybabel -q update -i $(LOCALES)/messages.pot -d $(LOCALES) --ignore-obsolete --ignore-pot-creation-date
+
+# Regenerate the README's screenshots (docs/screenshots/) by running the admin UI's browser tests.
+screenshots: $(STAMP) chromium
+	ROSTERGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/gateway/web/admin
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -29,6 +29,13 @@ def _sqlite_pragmas(busy_timeout: float, dbapi_conn: Any, _record: Any) -> None:
     # while a run writes to it, instead of being read back page by page.
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+    # SQLite's own lower() knows only ASCII: searching "ødegård" would miss "Ødegård".
+    dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: Any) -> Any:
+    """lower() as PostgreSQL has it: every letter, not only ASCII."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:

@@ -9,6 +9,8 @@ import jinja2
 from aiohttp import web
 
 from gateway.web.admin import (
+    accounts,
+    audit_log,
     dashboard,
     mapping,
     page,
@@ -51,6 +53,8 @@ def create() -> web.Application:
         mapping,
         progress,
         wizard,
+        accounts,
+        audit_log,
     ):
         app.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static", name="static")

@@ -42,6 +42,22 @@ FORM = web.RequestKey("admin_multipart", MultipartReader)
 CSRF_MAX = 256
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogues (``make messages``); it is translated where shown."""
+    return message
+
+
+class Expired(Forbidden):
+    """A form without this session's CSRF token."""
+
+    text = N_("this form has expired or did not come from this site; reload the page")
+
+
+def _translated(request: web.Request, message: str) -> str:
+    """One of this module's own messages in the request's language."""
+    return str(i18n.translations(request.get(LOCALE, i18n.DEFAULT)).gettext(message))
+
+
 def who(request: web.Request) -> Principal:
     """The signed-in admin."""
     return request[WHO]
@@ -98,7 +114,7 @@ async def _signed_in(request: web.Request) -> bool:
         return False
     request[WHO], request[CSRF] = found
     if request.method == "POST" and await _sent_csrf(request) != request[CSRF]:
-        raise Forbidden("this form has expired or did not come from this site; reload the page")
+        raise Expired(Expired.text)
     return True
 
 
@@ -134,10 +150,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except GatewayError as err:
         status = next((code for kind, code in STATUSES if isinstance(err, kind)), 409)
-        response = render(request, "error.html", {"message": str(err)}, status=status)
+        message = _translated(request, Expired.text) if isinstance(err, Expired) else str(err)
+        response = render(request, "error.html", {"message": message}, status=status)
     except Exception:
         log.exception("unexpected error on %s", request.path)
-        message = "internal error (see the server's log)"
+        message = _translated(request, N_("internal error (see the server's log)"))
         response = render(request, "error.html", {"message": message}, status=500)
     response.headers.update(HEADERS)
     if request.query.get("lang") in i18n.LOCALES:

@@ -1,5 +1,6 @@
 """Run review: state, timing, counts, issues (filtered, paged, as CSV) and named changes;
-a held run's removals by name, with Approve and Discard."""
+a held run's removals by name, with Approve and Discard; an applied run's Revert, previewed
+first."""
 
 from __future__ import annotations
 
@@ -148,3 +149,30 @@ async def approve(request: web.Request) -> web.StreamResponse:
 async def discard(request: web.Request) -> web.StreamResponse:
     """Drop a held run: nothing is written."""
     return await _decide(request, "discard")
+
+
+async def _revert(request: web.Request, dry_run: bool) -> web.StreamResponse:
+    """Preview the undo of an applied run, or apply it; either is a run of its own to read."""
+    run_id = int(request.match_info["run"])
+    admin, address = who(request), request.remote or ""
+    await in_store(request, lambda s: _run(s, request))
+    sessions = request.config_dict[sessions_key]
+    report = await asyncio.to_thread(sync.revert, sessions, run_id, dry_run=dry_run)
+    action = "run.revert.preview" if dry_run else "run.revert"
+    detail = {"state": report.state, "run": report.run}
+    await in_store(
+        request, lambda s: audit.record(s, admin.name, action, str(run_id), detail, address)
+    )
+    raise web.HTTPSeeOther(f"/admin/runs/{report.run}")
+
+
+@routes.post(r"/runs/{run:\d+}/revert-preview")
+async def revert_preview(request: web.Request) -> web.StreamResponse:
+    """What undoing an applied run would do, as a previewed revert run."""
+    return await _revert(request, dry_run=True)
+
+
+@routes.post(r"/runs/{run:\d+}/revert")
+async def revert(request: web.Request) -> web.StreamResponse:
+    """Undo an applied run (after its preview)."""
+    return await _revert(request, dry_run=False)

@@ -4,6 +4,8 @@ schools from two sources: Nordby skole (source ``nordby``) and Sørby skole (sou
 from __future__ import annotations
 
 import asyncio
+import io
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -37,6 +39,10 @@ FLAGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).parents[4] / "var" / "screenshots"
+# `make screenshots` sets this to docs/screenshots: the README's pages are saved there too.
+FOR_README = os.environ.get("ROSTERGATE_SCREENSHOTS")
+README_PAGES = ("dashboard", "held-run", "wizard-preview", "profiles", "accounts", "account")
+README_WIDTH = 1200
 
 
 class Served:
@@ -104,7 +110,21 @@ def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if FOR_README and name in README_PAGES:
+        _for_readme(page.screenshot(), Path(FOR_README) / f"{name}.png")
     return path
+
+
+def _for_readme(png: bytes, path: Path) -> None:
+    """The visible part of a page, at most 1200 px wide, in 256 colours: a small PNG."""
+    from PIL import Image  # only `make screenshots` needs it
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    if image.width > README_WIDTH:
+        height = round(image.height * README_WIDTH / image.width)
+        image = image.resize((README_WIDTH, height), Image.Resampling.LANCZOS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.quantize(256).save(path, optimize=True)
 
 
 def sorby() -> World:

@@ -71,6 +71,12 @@ def test_a_held_run_is_reviewed_by_name_and_approved(site: Site) -> None:
     memberships = [t for t in texts if t.startswith("memberships")]
     assert len(memberships) == 10  # each pupil's 8A and Matematikk 8
     assert f"memberships · remove · {names[0]} · 8A · student" in memberships
+    links = sorted(t for t in texts if t.startswith("guardian links"))
+    assert links == [
+        f"guardian links · remove · Liv Dahl (LiDa) → {names[1]}",
+        f"guardian links · remove · Per Ødegård (PeOd) → {names[0]}",
+    ]
+    assert len(texts) == 5 + 10 + 2  # nothing else would go
     assert not any("/" in t.split(" · ")[2] or "#" in t for t in texts)  # names, never ids
     screenshot(page, "held-run")
 
