@@ -14,7 +14,7 @@ from gateway.sync.state import StoredAccount
 from mapping.profiles import Category, Profile
 from mapping.records import Person
 
-STICKY = ("given_name", "family_name", "email")
+STICKY = ("given_name", "family_name", "email", "profile")
 
 
 @dataclass(slots=True)
@@ -329,6 +329,8 @@ def _plan_person(
         if person.orgs or fact.places or not stored
         else stored.nodes,
     }
+    if stored and stored.expires and stored.expires <= ctx.policy.today:
+        after["status"] = "locked"  # an admin's expiry date: no feed unlocks it
     if stored:
         _update(ctx, person, stored, after, forced, rekey)
     else:
