@@ -12,7 +12,7 @@ from gateway.cli import render
 from gateway.cli.app import App
 from gateway.store import accounts, lookup
 from gateway.users import accounts as users
-from gateway.users import passwords
+from gateway.users import outbox, passwords
 
 OWN_FIELDS = users.FIELDS  # the fields `--set` hands to gateway.users rather than gateway.local
 
@@ -52,8 +52,6 @@ def cmd_add(app: App, args: argparse.Namespace) -> int:
 
 def _send(app: App, session: Session, username: str) -> None:
     """Queue an access e-mail (sent by `serve` or `rostergate mail send`)."""
-    from gateway.users import outbox  # the mail module only when asked for
-
     outbox.queue_access(session, app.config, lookup.account(session, username))
 
 

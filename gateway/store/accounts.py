@@ -14,7 +14,7 @@ from gateway.store import lookup, reach
 from gateway.store import models as m
 from gateway.store.expiry import LOCAL, expires, status, status_is
 from gateway.store.queries import account_nodes, node_paths
-from gateway.users import passwords
+from gateway.users import outbox, passwords
 
 STATUSES = ("active", "locked", "expired")
 
@@ -106,6 +106,7 @@ def show(session: Session, username: str) -> dict[str, Any]:
     shown["schools"] = sorted(paths[s] for s in school_ids(session, acc.id))
     shown["birthday"] = acc.birthday.isoformat() if acc.birthday else None
     shown["password"] = passwords.rules(acc, profile) if profile else None
+    shown["access_email"] = outbox.latest(session, acc.id)
     shown["memberships"] = [
         {"group": key, "group_name": name, "role": role, "origin": origin}
         for key, name, role, origin in session.execute(members)

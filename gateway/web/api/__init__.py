@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.web.api import accounts, profiles, runs, settings, store
+from gateway.web.api import accounts, profiles, runs, settings, store, users
 
 TABLES: tuple[web.RouteTableDef, ...] = (
     runs.routes,
@@ -17,6 +17,7 @@ TABLES: tuple[web.RouteTableDef, ...] = (
     settings.routes,
     accounts.routes,
     store.routes,
+    users.routes,
 )
 
 

@@ -28,3 +28,13 @@ def local_changes(database_url: str) -> list[tuple[str, str, str]]:
     c = m.Change
     found = rows(database_url, c.id, c.action, c.origin, c.key, where=c.run_id.is_(None))
     return [(action, origin, key) for _, action, origin, key in sorted(found)]
+
+
+def execute(database_url: str, statement: Any) -> None:
+    """Change the store behind the CLI's back (what time or a client would do)."""
+    engine = make_engine(database_url, 30)
+    try:
+        with make_sessions(engine).begin() as session:
+            session.execute(statement)
+    finally:
+        engine.dispose()

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.gateway.test_cli_ims import world as ims_world
-from tests.support import packages
 from tests.gateway.users.store import local_changes
+from tests.support import packages
 from tests.support.cli import Cli
 
 
