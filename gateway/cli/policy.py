@@ -131,7 +131,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         a.add_argument("--json", action="store_true", help="print JSON")
     a = actions.add_parser("set", help="change a profile: feed_assignable=false keeps feeds off it")
     a.add_argument("profile", help="the profile's name")
-    a.add_argument("pairs", nargs="+", metavar="KEY=VALUE", help="feed_assignable=true|false")
+    a.add_argument(
+        "pairs",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="feed_assignable=true|false, password_change=must_change|may_change|may_not_change, "
+        "password_never_expires=true|false (what its accounts get)",
+    )
     a.add_argument("--json", action="store_true", help="print JSON")
     p = sub.add_parser("mapping", help="review the external roles seen in runs")
     p.add_argument("--source", help="only the roles this source sent")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from gateway.errors import NotFound, RuleError, UsageError
 from gateway.store import models as m
 from gateway.store.snapshot import bump, feed_assignable, load_matcher
+from gateway.users import passwords
 from mapping.profiles import role_key
 
 # What `profiles set PROFILE KEY=VALUE` may change, and the words it takes for each value.
@@ -34,6 +35,8 @@ def listing(session: Session) -> list[dict[str, Any]]:
             "security_level": p.security_level,
             "hierarchy_role": p.hierarchy_role,
             "feed_assignable": p.id in assignable,
+            "password_change": p.password_change,
+            "password_never_expires": p.password_never_expires,
             "matches": matches[p.id].get("", []),
             "source_matches": {s: r for s, r in matches[p.id].items() if s},
         }
@@ -98,11 +101,28 @@ def _pair(pair: str) -> tuple[str, bool]:
     return key, value
 
 
+def _password_default(profile: m.Profile, pair: str, notes: list[str]) -> bool:
+    """Set what a profile's new accounts get for passwords; False when ``pair`` is not that."""
+    key, _, word = pair.partition("=")
+    if key == "password_change":
+        value: object = passwords.change_rule(word.strip())
+    elif key == "password_never_expires":
+        value = BOOLEANS.get(word.strip().lower())
+        if value is None:
+            raise UsageError(f"{key} must be true or false, not {word!r}")
+    else:
+        return False
+    if getattr(profile, key) != value:
+        notes.append(f"{profile.name}: {key} {getattr(profile, key)} -> {value}")
+        setattr(profile, key, value)
+    return True
+
+
 def set_values(session: Session, profile_name: str, pairs: list[str]) -> list[str]:
     """Change a profile's settings (KEY=VALUE); return what changed and what it means."""
     profile = _profile(session, profile_name)
-    notes = []
-    for key, value in map(_pair, pairs):
+    notes: list[str] = []
+    for key, value in map(_pair, [p for p in pairs if not _password_default(profile, p, notes)]):
         if value and profile.security_level == _top_level(session):
             raise RuleError(f"no roster role may give {profile.name}: {_why_not(session, profile)}")
         if profile.feed_assignable != value:

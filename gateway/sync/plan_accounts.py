@@ -11,6 +11,7 @@ from gateway.sync.changes import Ref
 from gateway.sync.context import Context
 from gateway.sync.plan_members import account_ref
 from gateway.sync.state import StoredAccount
+from gateway.users import passwords
 from mapping.profiles import Category, Profile
 from mapping.records import Person
 
@@ -209,6 +210,8 @@ def _create(ctx: Context, person: Person, after: dict[str, Any]) -> None:
         message = f"username {person.username!r} is taken; generated {username!r}"
         ctx.about(person, "info", "username_generated", message)
     ctx.plan.changes["accounts"].creates.append((person.key, username, *after.values()))
+    if person.password:
+        ctx.plan.passwords[person.key] = passwords.hashed(person.password)
     ctx.refs["accounts"][person.key] = person.key
 
 

@@ -184,7 +184,7 @@ def place(session: Session, username: str, spec: str, here: bool) -> m.Node:
     stored = session.get(m.Placement, (account.id, at.id))
     if here and stored is None:
         session.execute(insert(m.Placement).values(key))
-    elif here and stored.status != "active":
+    elif here and stored is not None and stored.status != "active":
         session.execute(
             update(m.Placement).filter_by(**key).values(status="active", removed_at=None)
         )

@@ -38,3 +38,14 @@ def execute(database_url: str, statement: Any) -> None:
             session.execute(statement)
     finally:
         engine.dispose()
+
+
+def everything(database_url: str) -> str:
+    """Every row of every table as text: to show a secret is nowhere in the store."""
+    engine = make_engine(database_url, 30)
+    try:
+        with make_sessions(engine)() as session:
+            tables = m.Base.metadata.sorted_tables
+            return "\n".join(str(row) for t in tables for row in session.execute(select(t)))
+    finally:
+        engine.dispose()
