@@ -324,4 +324,3 @@ def set_password(session: Session, username: str, password_hash: str) -> None:
     account = lookup.account(session, username)
     passwords.set_hash(account, password_hash)
     log_password(session, account)
-    bump(session)
