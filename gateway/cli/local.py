@@ -33,7 +33,11 @@ def cmd_account(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS = {"add": users.cmd_add, "check-login": users.cmd_check_login}
+SUBCOMMANDS = {
+    "add": users.cmd_add,
+    "check-login": users.cmd_check_login,
+    "lock-due": users.cmd_lock_due,
+}
 
 
 def _cell(value: object) -> object:
@@ -63,7 +67,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "account", help="show an account or edit it; `account add`, `account check-login NAME`"
     )
-    p.add_argument("username", help="the account's username, or add, or check-login")
+    p.add_argument("username", help="the account's username, or add, check-login, lock-due")
     p.add_argument(
         "--set",
         nargs="+",

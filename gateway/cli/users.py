@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.cli import render
 from gateway.cli.app import App
+from gateway.errors import UsageError
 from gateway.store import accounts, lookup
 from gateway.users import accounts as users
 from gateway.users import outbox, passwords
@@ -67,8 +68,18 @@ def _print(
         print(f"password: {password}  (shown this once; {shown['password']['change']})")
 
 
+def cmd_lock_due(app: App, args: argparse.Namespace) -> int:
+    """Lock the accounts whose expiry date has come (`serve` does it by itself)."""
+    with app.sessions.begin() as session:
+        locked = users.lock_due(session)
+    print(render.dump(locked) if args.json else "\n".join(f"locked {u}" for u in locked))
+    return 0
+
+
 def cmd_check_login(app: App, args: argparse.Namespace) -> int:
     """Which account a name typed at sign-in reaches."""
+    if not args.name:
+        raise UsageError("account check-login NAME: give the name as typed at sign-in")
     with app.sessions() as session:
         found = users.check_login(session, args.name or "")
     if args.json:

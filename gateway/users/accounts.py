@@ -324,3 +324,23 @@ def set_password(session: Session, username: str, password_hash: str) -> None:
     account = lookup.account(session, username)
     passwords.set_hash(account, password_hash)
     log_password(session, account)
+
+
+def lock_due(session: Session, on: date | None = None) -> list[str]:
+    """Lock the active accounts whose expiry date has come; return their usernames."""
+    day = on or today()
+    due = session.scalars(
+        select(m.Account).where(
+            m.Account.status == "active",
+            m.Account.expires_on.is_not(None),
+            m.Account.expires_on <= day,
+        )
+    ).all()
+    for account in due:
+        account.status = "locked"
+        key = account.sync_key or account.username
+        after = {"status": "locked", "expires": account.expires_on}
+        log(session, "accounts", account.id, key, "update", {"status": "active"}, after, "local")
+    if due:
+        bump(session)
+    return [account.username for account in due]

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import Config
 from gateway.local import log as log_change
 from gateway.store import models as m
-from gateway.users import outbox, passwords, templates
+from gateway.users import accounts, outbox, passwords, templates
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # how long a claimed e-mail is left alone by other senders
@@ -128,7 +128,8 @@ async def send_due(sessions: sessionmaker[Session], config: Config) -> tuple[int
 
 
 class Mailer:
-    """Sends the outbox while `serve` runs (when ``smtp_host`` is set)."""
+    """While `serve` runs: sends the outbox (when ``smtp_host`` is set) and locks the accounts
+    whose expiry date has come."""
 
     def __init__(self, sessions: sessionmaker[Session], config: Config) -> None:
         self.sessions, self.config = sessions, config
@@ -137,8 +138,7 @@ class Mailer:
 
     def start(self) -> None:
         """Start sending."""
-        if self.config.smtp_host:
-            self.task = asyncio.create_task(self._loop(), name="access e-mails")
+        self.task = asyncio.create_task(self._loop(), name="access e-mails")
 
     async def stop(self) -> None:
         """Stop after the e-mail in hand."""
@@ -150,11 +150,20 @@ class Mailer:
         """Send what is due, then wait a little."""
         while not self.stopping.is_set():
             try:
-                await send_due(self.sessions, self.config)
+                await asyncio.to_thread(self._lock_due)
+                if self.config.smtp_host:
+                    await send_due(self.sessions, self.config)
             except Exception:  # the store is down or busy: try again later
                 log.warning("access e-mails: cannot send", exc_info=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), POLL_SECONDS)
+
+    def _lock_due(self) -> None:
+        """Lock the accounts whose expiry date has come (a run would, but none may come)."""
+        with self.sessions.begin() as session:
+            locked = accounts.lock_due(session)
+        if locked:
+            log.info("locked on their expiry date: %s", ", ".join(locked))
 
 
 class OutboxCollector(Collector):

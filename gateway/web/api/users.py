@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import scopes
 from gateway.auth.scopes import Principal
-from gateway.errors import UsageError
+from gateway.errors import Forbidden, NotFound, UsageError
 from gateway.local import school_ids
 from gateway.store import accounts, lookup, reach
 from gateway.users import accounts as users
@@ -31,6 +31,7 @@ ADD_BODY = {
     "type": "object",
     "properties": {
         **{name: {"type": "string"} for name in TEXTS},
+        "birthday": {"type": "string", "format": "date"},
         "password_change": {"type": "string", "enum": list(passwords.CHANGE_RULES)},
         **{name: {"type": "boolean"} for name in FLAGS},
         "places": {"type": "array", "items": {"type": "string"}},
@@ -74,6 +75,16 @@ def _new(data: dict[str, Any]) -> users.NewAccount:
     )
 
 
+def _place(session: Session, who: Principal, place: str) -> int:
+    """A node's id; to a school admin, one not found is as out of reach as another school's."""
+    try:
+        return users.node(session, place).id
+    except NotFound:
+        if who.kind == "site":
+            raise
+        raise Forbidden(f"{who.name} may not add an account at {place!r}: not theirs") from None
+
+
 @routes.post("/accounts")
 @describe(
     "Add an account by hand (source local); a password given is kept as its hash only",
@@ -81,19 +92,18 @@ def _new(data: dict[str, Any]) -> users.NewAccount:
     body=ADD_BODY,
     status=201,
 )
-async def add(request: web.Request) -> web.Response:
+async def add_account(request: web.Request) -> web.Response:
     """`rostergate account add`."""
     data = _typed(await body(request))
-    new = _new(data)
     language = request.config_dict[config_key].mail_language
 
     def work(session: Session, who: Principal) -> dict[str, Any]:
         above = reach.schools_above(session)
-        places = [users.node(session, place).id for place in new.places]
+        places = [_place(session, who, place) for place in data.get("places") or ()]
         scopes.require_all(
             session, who, {above[n] for n in places if n in above}, "add an account there"
         )
-        account = users.add(session, new, site_admin=who.kind == "site")
+        account = users.add(session, _new(data), site_admin=who.kind == "site")
         if data.get("send_access"):
             outbox.queue(session, account, "access", language)
         detail = {k: v for k, v in data.items() if k != "password"}
@@ -111,7 +121,7 @@ def _account(session: Session, who: Principal, username: str) -> None:
 
 @routes.post("/accounts/{username}/unlock")
 @describe("Clear an account's expiry date and lock", TAG)
-async def unlock(request: web.Request) -> web.Response:
+async def unlock_account(request: web.Request) -> web.Response:
     """`rostergate account USERNAME --unlock`."""
     username = request.match_info["username"]
 

@@ -66,3 +66,21 @@ def test_an_expiry_date_that_comes_due_is_written_by_the_next_run(
     report = cli.json("import", feed, *OPTIONS)
     assert report["counts"]["accounts"]["updated"] == 1
     assert rows(database_url, m.Account.status) == [("locked",)]
+
+
+def test_lock_due_locks_what_came_due_without_a_run(
+    cli: Cli, tmp_path: Path, database_url: str
+) -> None:
+    cli("import", csv_feed(tmp_path, "1;Åse;Ødegård;8A\n2;Ola;Dahl;8A\n"), *OPTIONS)
+    cli("account", "AsOd", "--set", f"expires={(TODAY + timedelta(days=1)).isoformat()}")
+    cli("account", "OlDa", "--set", f"expires={(TODAY + timedelta(days=9)).isoformat()}")
+    execute(
+        database_url,
+        update(m.Account).where(m.Account.username == "AsOd").values(expires_on=TODAY),
+    )
+    assert cli.json("account", "lock-due") == ["AsOd"]
+    assert sorted(rows(database_url, m.Account.username, m.Account.status)) == [
+        ("AsOd", "locked"),
+        ("OlDa", "active"),
+    ]
+    assert cli.json("account", "lock-due") == []

@@ -129,3 +129,22 @@ def test_password_rules_default_per_profile_and_per_account(cli: Cli, tmp_path: 
     assert cli.json("account", "VeVi")["password"]["change"] == "may_change"
     bad = cli("account", "VeVi", "--set", "password_change=sometimes")
     assert bad.code == 2 and "password_change must be one of must_change" in bad.err
+
+
+def test_a_pending_persons_password_is_kept_nowhere(
+    cli: Cli, tmp_path: Path, database_url: str
+) -> None:
+    login = f'<userid password="{SECRET}">adab</userid>'
+    person = f"<person><sourcedid><source>sis</source><id>p1</id></sourcedid>{login}"
+    name = "<name><fn>Ada Berg</fn><n><family>Berg</family><given>Ada</given></n></name>"
+    path = tmp_path / "pending.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<enterprise>\n'
+        f"{person}{name}</person>\n</enterprise>\n",
+        encoding="utf-8",
+    )  # no role, no membership: a pending person, in a preview's kept plan and in the store
+    for dry in (("--dry-run",), ()):
+        report = cli.json("import", path, "--source", "ims", *dry)
+        assert "pending_no_role" in [i["code"] for i in report["issues"]]
+    assert rows(database_url, m.PendingPerson.sync_key) == [("p1",)]
+    assert SECRET not in everything(database_url)
