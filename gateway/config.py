@@ -46,6 +46,18 @@ class Config:
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     retention_days: float = 30.0
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    password_length: int = 12
+    password_alphabet: str = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    smtp_host: str = ""  # empty: access e-mails wait in the outbox
+    smtp_port: int = 25
+    smtp_from: str = "rostergate@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_language: str = "nb"
+    mail_attempts: int = 5
+    mail_backoff: float = 60.0
+    signin_url: str = ""
 
     def __post_init__(self) -> None:
         """Derive the store and the spool from the data directory when not set."""
@@ -82,6 +94,9 @@ POSITIVE = Check(lambda v: 0 < v < math.inf, "more than 0")
 COUNT = Check(lambda v: 0 <= v < math.inf, "0 or more")
 PORT = Check(lambda v: 0 < v < 65536, "from 1 to 65535")
 NETWORKS = Check(lambda v: all(_network(n) for n in v), "of networks such as 10.0.0.0/8")
+LENGTH = Check(lambda v: 8 <= v <= 128, "from 8 to 128")
+ALPHABET = Check(lambda v: len(set(v)) >= 10, "of at least 10 different characters")
+LANGUAGES = ("nb", "sv", "en")
 SITE, SOURCE, BOTH = "site", "source", "both"  # top level, under [sources.NAME], either
 
 
@@ -118,6 +133,19 @@ SETTINGS: dict[str, Setting] = {
     "removal_min": Setting(int, BOTH, COUNT, "removals below this never hold a run"),
     "max_line_bytes": Setting(int, BOTH, POSITIVE, "the longest line or field a reader holds"),
     "columns": Setting(dict, SOURCE, None, "the CSV's headers mapped to fields, as --columns"),
+    "password_length": Setting(int, SITE, LENGTH, "characters in a generated password"),
+    "password_alphabet": Setting(str, SITE, ALPHABET, "characters a generated password draws on"),
+    "smtp_host": Setting(str, SITE, None, "the SMTP server access e-mails go through"),
+    "smtp_port": Setting(int, SITE, PORT, "the SMTP server's port"),
+    "smtp_from": Setting(str, SITE, None, "the sender of access e-mails"),
+    "smtp_starttls": Setting(bool, SITE, None, "true: STARTTLS before signing in to SMTP"),
+    "smtp_username": Setting(str, SITE, None, "the SMTP sign-in (empty: none)"),
+    "smtp_password": Setting(str, SITE, None, "the SMTP password"),
+    "mail_language": Setting(str, BOTH, LANGUAGES, "the language of access e-mails"),
+    "mail_attempts": Setting(int, SITE, POSITIVE, "tries before an access e-mail is given up"),
+    "mail_backoff": Setting(float, SITE, COUNT, "seconds before the first retry, doubling"),
+    "signin_url": Setting(str, SITE, None, "the LMS's sign-in address, told in access e-mails"),
+    "welcome_email": Setting(bool, SOURCE, None, "true: e-mail new accounts their access data"),
 }
 
 KIND_WORDS = {

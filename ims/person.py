@@ -40,6 +40,7 @@ def read_person(element: Element, ctx: Context) -> Iterator[Person | GuardianLin
         source=source,
         line=tree.line(element),
         file=ctx.file,
+        password=_password(children.get("userid", ())),
     )
     ctx.refs.persons.add(key)
     yield person
@@ -77,6 +78,15 @@ def _username(userids: Sequence[Element]) -> str | None:
         if not kind and untyped is None:
             untyped = tree.text(userid) or ""
     return untyped or None
+
+
+def _password(userids: Sequence[Element]) -> str | None:
+    """The initial password a ``userid`` carries in its ``password`` attribute, if any."""
+    for userid in userids:
+        password = tree.attr(userid, "password")
+        if password:
+            return password
+    return None
 
 
 def _names(name: Element | None) -> tuple[str, str]:

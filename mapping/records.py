@@ -31,7 +31,7 @@ Conventions shared by every reader:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -68,6 +68,8 @@ class Person:
     source: str = ""
     line: int | None = None
     file: str = ""
+    # An initial password as the feed sent it: hashed when planned, never shown or logged.
+    password: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)

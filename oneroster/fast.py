@@ -248,6 +248,7 @@ def users(table: Table, state: State) -> FastRow:
     at_given, at_family, at_email, at_agents = at[5:9]
     holds = (_holds_11 if v11 else _holds_12)(state, at[9:])
     username_sent, email_sent = "username" in table.header.index, "email" in table.header.index
+    at_password = table.header.index.get("password")  # an initial password, rarely sent
     keys, flags, agents = state.keys["users"], state.flags, state.agents
     statuses = Vocabulary(_deleted(table.mode))
     status_of, flag_of = statuses.known, FLAGS.known
@@ -295,6 +296,7 @@ def users(table: Table, state: State) -> FastRow:
             "",
             line,
             file,
+            (cells[at_password].strip() or None) if at_password is not None else None,
         )
 
     return user

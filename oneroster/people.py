@@ -130,6 +130,7 @@ def user(state: State, row: Row) -> Iterator[Record]:
         deleted=row.deleted,
         line=row.line,
         file=row.table.file,
+        password=row.get("password") or None,
     )
 
 

@@ -18,6 +18,7 @@ from gateway.cli import (
     listing,
     local,
     logs,
+    mail,
     oauth,
     policy,
     render,
@@ -29,7 +30,7 @@ from gateway.cli.app import App
 from gateway.config import Config
 from gateway.errors import UsageError
 
-COMMANDS = (runs, listing, policy, local, admins, sources, oauth, clean, serve, bench)
+COMMANDS = (runs, listing, policy, local, mail, admins, sources, oauth, clean, serve, bench)
 
 
 class BadArguments(UsageError):

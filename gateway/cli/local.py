@@ -5,25 +5,39 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gateway.cli import render
+from gateway.cli import render, users
 from gateway.cli.app import App
 from gateway.local import add_member, remove_member, set_account
 from gateway.store import accounts
 
 
 def cmd_account(app: App, args: argparse.Namespace) -> int:
-    """Show an account, or edit its fields locally."""
+    """Show an account, or edit its fields locally; `account add`, `account check-login`."""
+    if args.username in SUBCOMMANDS:
+        return SUBCOMMANDS[args.username](app, args)
     with app.sessions.begin() as session:
-        if args.set:
-            for name, (old, new) in set_account(session, args.username, args.set).items():
-                note = f"{name}: {old!r} -> {new!r} (set locally: later runs keep it)"
-                print(note, file=sys.stderr if args.json else sys.stdout)  # stdout: JSON alone
+        notes = []
+        if users.own_pairs(args.set):
+            for name, (old, new) in set_account(
+                session, args.username, users.own_pairs(args.set)
+            ).items():
+                notes.append(f"{name}: {old!r} -> {new!r} (set locally: later runs keep it)")
+        notes += users.edit(app, session, args)
+        for note in notes:
+            print(note, file=sys.stderr if args.json else sys.stdout)  # stdout: JSON alone
         shown = accounts.show(session, args.username)
     if args.json:
         print(render.dump(shown))
-    elif not args.set:
+    elif not notes:
         print(render.table([[k, _cell(v)] for k, v in shown.items()], ["field", "value"]))
     return 0
+
+
+SUBCOMMANDS = {
+    "add": users.cmd_add,
+    "check-login": users.cmd_check_login,
+    "lock-due": users.cmd_lock_due,
+}
 
 
 def _cell(value: object) -> object:
@@ -50,10 +64,19 @@ def cmd_member(app: App, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add these commands to the CLI."""
-    p = sub.add_parser("account", help="show an account or edit its fields locally")
-    p.add_argument("username", help="the account's username")
-    p.add_argument("--set", nargs="+", metavar="FIELD=VALUE", help="email, given_name, family_name")
+    p = sub.add_parser(
+        "account", help="show an account or edit it; `account add`, `account check-login NAME`"
+    )
+    p.add_argument("username", help="the account's username, or add, check-login, lock-due")
+    p.add_argument(
+        "--set",
+        nargs="+",
+        metavar="FIELD=VALUE",
+        help="email, given_name, family_name, profile, birthday, expires (a date or today), "
+        "password_change (must_change, may_change, may_not_change), password_never_expires",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
+    users.register_options(p)
     p.set_defaults(handler=cmd_account)
     p = sub.add_parser("member", help="add or remove a manual member of a group")
     p.add_argument("action", choices=("add", "remove"), help="add or remove the member")

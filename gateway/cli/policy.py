@@ -168,7 +168,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         nargs="+",
         metavar="KEY=VALUE",
         help="e.g. auto_logout_min=60, create_courses=school, security_level=40, "
-        "feed_assignable=false (keeps feeds off it)",
+        "feed_assignable=false (keeps feeds off it), password_change=must_change|may_change|"
+        "may_not_change, password_never_expires=true|false (what its accounts get)",
     )
     a.add_argument("--json", action="store_true", help="print JSON")
     a = actions.add_parser("add", help="add a profile copied from an existing one")

@@ -16,6 +16,7 @@ FIELDS = (
     "email",
     "role",
     "school",
+    "password",
 )
 # Columns that name a node under the school, outermost first; any number of them, in the
 # order of the header, except that the class (a node with members) is always the innermost.
@@ -39,6 +40,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "class": ("class", "klasse", "klass", "basisgruppe"),
     "role": ("role", "rolle", "roll"),
     "school": ("school", "skole", "skola", "skolenavn"),
+    "password": ("password", "passord", "lösenord", "losenord", "adgangskode", "kodeord"),
 }  # fmt: skip
 GUARDIAN_PREFIXES = (
     "foresatt",

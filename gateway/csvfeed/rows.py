@@ -83,6 +83,7 @@ class Rows:
             (place,) if place else (),
             line=line,
             file=self.file,
+            password=row.get("password") or None,
         )
         if in_class:
             yield Membership(key, paths[-1], role, line=line, file=self.file)

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from gateway.local import school_ids
 from gateway.store import lookup, reach
 from gateway.store import models as m
+from gateway.store.expiry import LOCAL, expires, status, status_is
 from gateway.store.queries import account_nodes, node_paths
+from gateway.users import outbox, passwords
 
 STATUSES = ("active", "locked", "expired")
 
@@ -38,8 +40,10 @@ class AccountFilter:
             named = select(m.Profile.id).where(func.lower(m.Profile.name) == self.profile.lower())
             found.append(a.profile_id.in_(named))
         if self.status is not None:
-            found.append(a.status == self.status)
-        if self.source is not None:
+            found.append(status_is(self.status))
+        if self.source == LOCAL:
+            found.append(a.source_id.is_(None))
+        elif self.source is not None:
             found.append(a.source_id.in_(select(m.Source.id).where(m.Source.name == self.source)))
         if self.schools is not None:
             found.append(reach.accounts_in(session, self.schools))
@@ -71,13 +75,14 @@ def _shown(acc: m.Account, profile: str, source: str | None, nodes: list[str]) -
     """One account as the lists show it."""
     return {
         "sync_key": acc.sync_key,
-        "source": source,
+        "source": source or LOCAL,
         "username": acc.username,
         "given_name": acc.given_name,
         "family_name": acc.family_name,
         "email": acc.email,
         "profile": profile,
-        "status": acc.status,
+        "status": status(acc),
+        "expires": expires(acc),
         "expired_at": acc.expired_at.isoformat(timespec="seconds") if acc.expired_at else None,
         "local_fields": [f for f in acc.local_fields.split(",") if f],
         "nodes": nodes,
@@ -99,6 +104,9 @@ def show(session: Session, username: str) -> dict[str, Any]:
     )
     shown = _shown(acc, profile.name if profile else "", source.name if source else None, nodes)
     shown["schools"] = sorted(paths[s] for s in school_ids(session, acc.id))
+    shown["birthday"] = acc.birthday.isoformat() if acc.birthday else None
+    shown["password"] = passwords.rules(acc, profile) if profile else None
+    shown["access_email"] = outbox.latest(session, acc.id)
     shown["memberships"] = [
         {"group": key, "group_name": name, "role": role, "origin": origin}
         for key, name, role, origin in session.execute(members)

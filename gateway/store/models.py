@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
     true,
@@ -77,6 +78,9 @@ class Profile(Base):
     hierarchy_role: Mapped[str] = mapped_column(String(30))
     # False: no feed's role may give this profile (the top profile never is, whatever this says).
     feed_assignable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # What its new accounts get unless an admin says otherwise (gateway.users.passwords).
+    password_change: Mapped[str] = mapped_column(String(20), server_default="must_change")
+    password_never_expires: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class ProfileValue(Base):
@@ -189,6 +193,33 @@ class Account(Base):
     expired_at: Mapped[datetime | None] = mapped_column(DateTime)
     local_fields: Mapped[str] = mapped_column(String(200), default="")
     created_run_id: Mapped[int | None] = mapped_column(Integer)
+    birthday: Mapped[date | None] = mapped_column(Date)
+    # Set by an admin: locked from this day on, whatever a feed says (gateway.users.accounts).
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2, never the password
+    password_change: Mapped[str | None] = mapped_column(String(20))  # None: the profile's
+    password_never_expires: Mapped[bool | None] = mapped_column(Boolean)  # None: the profile's
+    password_set_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Outbox(Base):
+    """An e-mail with an account's access data, waiting, sent or given up (gateway.users.mail)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # welcome (after a run) or access (on demand)
+    address: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(5))
+    state: Mapped[str] = mapped_column(String(10), server_default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_at: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class PendingPerson(Base):

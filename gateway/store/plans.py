@@ -23,7 +23,8 @@ from mapping.records import Person, RoleClaim, RowIssue
 
 FORMAT = 1
 STALE = "was made by another version of rostergate; import the feed again for a fresh plan"
-PERSON_FIELDS = [f.name for f in fields(Person)]
+# A pending person's password is never kept: only the run that creates its account hashes one.
+PERSON_FIELDS = [f.name for f in fields(Person) if f.name != "password"]
 PLAIN = frozenset({str, int, float, bool, type(None)})
 TAGS: dict[str, Callable[[Any], Any]] = {
     "$tuple": tuple,
@@ -47,6 +48,8 @@ def dump(plan: Plan) -> bytes:
         "roles": dict(plan.roles),
         "held": _value(plan.held),
         "pending": {"keep": [_person(p) for p in plan.pending.keep], "drop": plan.pending.drop},
+        "passwords": plan.passwords,  # argon2 hashes
+        "welcome": plan.welcome,
     }
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return zlib.compress(text.encode("utf-8"), 1)
@@ -69,6 +72,8 @@ def load(data: bytes) -> Plan:
             Pending(
                 [_unperson(p) for p in document["pending"]["keep"]], document["pending"]["drop"]
             ),
+            document.get("passwords", {}),  # plans kept before passwords came have none
+            document.get("welcome", ""),
         )
     except (zlib.error, ValueError, TypeError, KeyError) as err:
         raise ConflictError(f"this plan {STALE}") from err
@@ -76,7 +81,7 @@ def load(data: bytes) -> Plan:
 
 def _person(person: Person) -> list[Any]:
     """A pending person as JSON values, its role claims as [role, org] pairs."""
-    values = [getattr(person, f.name) for f in fields(Person)]
+    values = [getattr(person, name) for name in PERSON_FIELDS]
     values[PERSON_FIELDS.index("roles")] = [[c.role, c.org] for c in person.roles]
     values[PERSON_FIELDS.index("orgs")] = list(person.orgs)
     return values

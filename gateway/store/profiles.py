@@ -12,6 +12,7 @@ from gateway.errors import NotFound, RuleError, UsageError
 from gateway.store import models as m
 from gateway.store import profile_values
 from gateway.store.snapshot import bump, feed_assignable, load_matcher
+from gateway.users import passwords
 from mapping.profile_settings import Value
 from mapping.profiles import role_key
 
@@ -32,6 +33,8 @@ def listing(session: Session) -> list[dict[str, Any]]:
             "security_level": p.security_level,
             "hierarchy_role": p.hierarchy_role,
             "feed_assignable": p.id in assignable,
+            "password_change": p.password_change,
+            "password_never_expires": p.password_never_expires,
             "matches": matches[p.id].get("", []),
             "source_matches": {s: r for s, r in matches[p.id].items() if s},
         }
@@ -85,9 +88,35 @@ def _why_not(session: Session, profile: m.Profile) -> str:
     )
 
 
+# The words `profiles set` takes for the password defaults, which are columns, not catalogue values.
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _password_default(profile: m.Profile, pair: str, notes: list[str]) -> bool:
+    """Set what a profile's new accounts get for passwords; False when ``pair`` is not that."""
+    key, _, word = pair.partition("=")
+    if key == "password_change":
+        value: object = passwords.change_rule(word.strip())
+    elif key == "password_never_expires":
+        value = _BOOLEANS.get(word.strip().lower())
+        if value is None:
+            raise UsageError(f"{key} must be true or false, not {word!r}")
+    else:
+        return False
+    if getattr(profile, key) != value:
+        notes.append(f"{profile.name}: {key} {getattr(profile, key)} -> {value}")
+        setattr(profile, key, value)
+    return True
+
+
 def set_values(session: Session, profile_name: str, pairs: list[str]) -> list[str]:
     """Change a profile's settings (KEY=VALUE, checked against the catalogue); return notes."""
-    return change(session, profile_name, profile_values.parse_pairs(pairs))
+    notes: list[str] = []
+    profile = _profile(session, profile_name)
+    rest = [pair for pair in pairs if not _password_default(profile, pair, notes)]
+    if rest:
+        notes += change(session, profile_name, profile_values.parse_pairs(rest))
+    return notes
 
 
 def change(session: Session, profile_name: str, changes: dict[str, Value]) -> list[str]:

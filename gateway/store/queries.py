@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import NotFound, UsageError
 from gateway.store import models as m
+from gateway.store.expiry import LOCAL, expires, status, status_is
 from mapping.usernames import username_key
 
 Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])  # any row shape
@@ -142,8 +143,10 @@ def accounts(session: Session, filters: Filters = Filters()) -> list[dict[str, A
     if filters.profile:
         query = query.where(func.lower(m.Profile.name) == filters.profile.lower())
     if filters.status:
-        query = query.where(a.status == filters.status)
-    if filters.source:
+        query = query.where(status_is(filters.status))
+    if filters.source == LOCAL:
+        query = query.where(a.source_id.is_(None))
+    elif filters.source:
         query = query.where(m.Source.name == filters.source)
     if filters.search:
         folded = a.username_key.like(_like(username_key(filters.search)), escape="\\")
@@ -154,13 +157,14 @@ def accounts(session: Session, filters: Filters = Filters()) -> list[dict[str, A
     return [
         {
             "sync_key": acc.sync_key,
-            "source": source,
+            "source": source or LOCAL,
             "username": acc.username,
             "given_name": acc.given_name,
             "family_name": acc.family_name,
             "email": acc.email,
             "profile": profile,
-            "status": acc.status,
+            "status": status(acc),
+            "expires": expires(acc),
             "expired_at": acc.expired_at.isoformat(timespec="seconds") if acc.expired_at else None,
             "local_fields": [f for f in acc.local_fields.split(",") if f],
             "nodes": nodes.get(acc.id, []),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -122,10 +123,10 @@ def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -
         placed[account_id].add(node_id)
     sql = (
         "SELECT id, sync_key, username, given_name, family_name, email, profile_id, status, "
-        "local_fields FROM accounts WHERE source_id = ?"
+        "local_fields, expires_on FROM accounts WHERE source_id = ?"
     )
     accounts, empty = snap.accounts, frozenset[str]()
-    for aid, key, user, given, family, email, profile, status, local in bulk.select_rows(
+    for aid, key, user, given, family, email, profile, status, local, expires in bulk.select_rows(
         conn, sql, (snap.source_id,)
     ):
         fields = frozenset(local.split(",")) - {""} if local else empty
@@ -140,7 +141,13 @@ def _accounts(session: Session, snap: Snapshot, profile_names: dict[int, str]) -
             status,
             fields,
             tuple(sorted(placed.get(aid, ()))),
+            _day(expires),
         )
+
+
+def _day(value: Any) -> date | None:
+    """A date column as read raw (SQLite gives text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # The source's active memberships; the unary + keeps SQLite scanning the table rather than

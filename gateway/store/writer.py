@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, insert, selec
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError
-from gateway.store import bulk, changelog, presets
+from gateway.store import access, bulk, changelog, presets
 from gateway.store import models as m
 from gateway.sync.changes import Plan, Ref
 from mapping.records import ENTITIES
@@ -83,6 +83,9 @@ class Writer:
         self.create_nodes()
         self.create_groups()
         self.create_accounts()
+        access.after_create(
+            self.conn, self.plan, self.ids["accounts"], self.run_id, self.now, self._log
+        )
         self.create_memberships()
         self.create_links()
         for entity in ENTITIES:

@@ -44,6 +44,7 @@ class Policy:
     removal_window: float = 24.0
     removal_min: int = 2
     schools: tuple[str, ...] = ()  # the source's schools by key, path or name; () = every one
+    welcome: str = ""  # the language new accounts are e-mailed their access data in; "": none
 
 
 @dataclass
@@ -89,6 +90,8 @@ class Plan:
     roles: Counter[str] = field(default_factory=Counter)
     held: dict[str, Any] | None = None
     pending: Pending = field(default_factory=Pending)
+    passwords: dict[str, str] = field(default_factory=dict)  # new accounts' keys → argon2 hashes
+    welcome: str = ""  # Policy.welcome: applying e-mails new accounts their access data
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Counts per entity, as the report shows them."""

@@ -26,7 +26,7 @@ class Context:
         self.snapshot = snapshot
         self.policy = policy
         self.tree = Tree(snapshot, desired.orgs)
-        self.plan = Plan(snapshot.source_id, snapshot.revision)
+        self.plan = Plan(snapshot.source_id, snapshot.revision, welcome=policy.welcome)
         self.refs: dict[str, dict[str, Ref]] = {e: {} for e in ENTITIES}
         self.blocked: Counter[tuple[str, str, str]] = Counter()
         self.skipped_persons: set[str] = set()

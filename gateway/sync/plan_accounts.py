@@ -11,10 +11,11 @@ from gateway.sync.changes import Ref
 from gateway.sync.context import Context
 from gateway.sync.plan_members import account_ref
 from gateway.sync.state import StoredAccount
+from gateway.users import passwords
 from mapping.profiles import Category, Profile
 from mapping.records import Person
 
-STICKY = ("given_name", "family_name", "email")
+STICKY = ("given_name", "family_name", "email", "profile")
 
 
 @dataclass(slots=True)
@@ -209,6 +210,8 @@ def _create(ctx: Context, person: Person, after: dict[str, Any]) -> None:
         message = f"username {person.username!r} is taken; generated {username!r}"
         ctx.about(person, "info", "username_generated", message)
     ctx.plan.changes["accounts"].creates.append((person.key, username, *after.values()))
+    if person.password:
+        ctx.plan.passwords[person.key] = passwords.hashed(person.password)
     ctx.refs["accounts"][person.key] = person.key
 
 
@@ -329,6 +332,8 @@ def _plan_person(
         if person.orgs or fact.places or not stored
         else stored.nodes,
     }
+    if stored and stored.expires and stored.expires <= ctx.policy.today:
+        after["status"] = "locked"  # an admin's expiry date: no feed unlocks it
     if stored:
         _update(ctx, person, stored, after, forced, rekey)
     else:

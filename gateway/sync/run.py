@@ -77,7 +77,11 @@ def policy_for(
     minimum = int(settings.get("removal_min", config.removal_min))
     # The gateway's own CSV adds and updates only: it never expires or removes.
     removals = bool(settings.get("removals", True)) and feed.format != "csv"
-    return Policy(mode, today or date.today(), threshold, removals, window, minimum, schools)
+    welcome = str(settings.get("mail_language", config.mail_language))
+    welcome = welcome if settings.get("welcome_email", False) else ""
+    return Policy(
+        mode, today or date.today(), threshold, removals, window, minimum, schools, welcome
+    )
 
 
 def _read(

@@ -61,6 +61,7 @@ class StoredAccount:
     status: str
     local_fields: frozenset[str]
     nodes: tuple[int, ...]  # sorted ids
+    expires: date | None = None  # an admin's expiry date: locked from that day
 
 
 @dataclass(slots=True, unsafe_hash=True)

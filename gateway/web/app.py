@@ -19,6 +19,7 @@ from gateway.queue.spool import TooLarge
 from gateway.store import migrate
 from gateway.store.db import make_engine, make_sessions
 from gateway.store.oneroster_roster import StoreRoster
+from gateway.users.mail import Mailer
 from gateway.web import admin, api, auth, metrics, push, sources
 from gateway.web.keys import config_key, engine_key, sessions_key, workers_key
 from mapping.settings import SettingError
@@ -87,6 +88,14 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     await workers.stop()
 
 
+async def _mailer(app: web.Application) -> AsyncIterator[None]:
+    """Send the outbox's access e-mails while the app runs."""
+    mailer = Mailer(app[sessions_key], app[config_key])
+    mailer.start()
+    yield
+    await mailer.stop()
+
+
 async def health(request: web.Request) -> web.Response:
     """Liveness check: the process answers."""
     return web.json_response({"status": "ok"})
@@ -129,6 +138,7 @@ def create_app(config: Config) -> web.Application:
     app[config_key] = config
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_workers)
+    app.cleanup_ctx.append(_mailer)
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
     metrics.create(app)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.auth import admins
 from gateway.store import models as m
 from gateway.sync import runlog
+from gateway.users.mail import OutboxCollector
 from gateway.web.keys import config_key, sessions_key
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ def create(app: web.Application) -> Metrics:
     """A fresh registry for this app, its store read through the app's sessions."""
     registry = CollectorRegistry()
     registry.register(StoreCollector(lambda: app[sessions_key]))
+    registry.register(OutboxCollector(lambda: app[sessions_key]))
     metrics = Metrics(
         registry,
         Histogram(

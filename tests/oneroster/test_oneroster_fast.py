@@ -225,7 +225,7 @@ def test_clean_rows_take_the_fast_path(
     [
         (Membership, "person group role deleted primary begin end key source line file"),
         (Person, "key given_name family_name username email roles orgs enabled deleted "
-                 "old_key source line file"),
+                 "old_key source line file password"),
     ],
 )  # fmt: skip
 def test_records_are_built_in_field_order(record: Callable[..., object], names: str) -> None:

@@ -42,6 +42,7 @@ class User:
     username: str = ""
     agents: str = ""
     enabled: bool = True
+    password: str = ""
 
 
 @dataclass
@@ -124,7 +125,7 @@ class World:
             "",
             u.agents,
             "",
-            "",
+            u.password,
         ]
 
     def _classes(self) -> list[list[str]]:

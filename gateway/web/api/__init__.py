@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.web.api import accounts, profiles, runs, settings, store, uploads
+from gateway.web.api import accounts, profiles, runs, settings, store, uploads, users
 
 TABLES: tuple[web.RouteTableDef, ...] = (
     runs.routes,
@@ -18,6 +18,7 @@ TABLES: tuple[web.RouteTableDef, ...] = (
     accounts.routes,
     store.routes,
     uploads.routes,
+    users.routes,
 )
 
 

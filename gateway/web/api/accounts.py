@@ -16,6 +16,7 @@ from gateway.auth.scopes import Principal
 from gateway.errors import UsageError
 from gateway.local import EDITABLE, add_member, remove_member, school_ids, set_account
 from gateway.store import accounts, lookup, profile_values, reach
+from gateway.users import accounts as users
 from gateway.web.api.base import body, flag, log, page, pairs, read, reply, text, write
 from gateway.web.spec import PAGE, Param, describe
 
@@ -23,7 +24,7 @@ routes = web.RouteTableDef()
 TAG = "accounts"
 EDIT_BODY = {
     "type": "object",
-    "properties": {name: {"type": "string"} for name in EDITABLE},
+    "properties": {name: {"type": "string"} for name in (*EDITABLE, *users.FIELDS)},
     "additionalProperties": False,
 }
 MEMBER_BODY = {
@@ -110,11 +111,17 @@ async def edit(request: web.Request) -> web.Response:
     """`rostergate account USERNAME --set FIELD=VALUE …`."""
     username, data = request.match_info["username"], await body(request)
     if not data:
-        raise UsageError(f"name a field to change: {', '.join(EDITABLE)}")
+        raise UsageError(f"name a field to change: {', '.join((*EDITABLE, *users.FIELDS))}")
+    own = {k: data.pop(k) for k in users.FIELDS if k in data}
 
     def work(session: Session, who: Principal) -> dict[str, Any]:
         _account(session, who, username, change=True)
-        diff = set_account(session, username, pairs(data))
+        diff = set_account(session, username, pairs(data)) if data else {}
+        if own:
+            site = who.kind == "site"
+            diff |= users.set_fields(
+                session, username, dict(p.split("=", 1) for p in pairs(own)), site
+            )
         log(session, request, "account.edit", username, {k: v[1] for k, v in diff.items()})
         return {"changed": diff, "account": accounts.show(session, username)}
 
