@@ -45,6 +45,9 @@ class Config:
     push_max_bytes: int = 512 * 1024 * 1024  # the largest body POST /push takes
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     retention_days: float = 30.0
+    keep_feeds: int = 3  # each source's latest applied feeds kept to run again
+    stale_after: float = 0.0  # hours without a successful run before a source is stale; 0: never
+    schedule_grace: float = 300.0  # seconds a scheduled firing may start late
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
 
     def __post_init__(self) -> None:
@@ -100,6 +103,9 @@ SETTINGS: dict[str, Setting] = {
     "database_url": Setting(str, SITE, None, "the store: any SQLAlchemy URL (default in data_dir)"),
     "spool_dir": Setting(str, SITE, None, "pushed bodies wait here (default data_dir/spool)"),
     "retention_days": Setting(float, SITE, POSITIVE, "days spool files and previews' plans stay"),
+    "keep_feeds": Setting(int, SITE, COUNT, "each source's latest applied feeds kept to re-run"),
+    "schedule_grace": Setting(float, SITE, POSITIVE, "seconds a scheduled pull may start late"),
+    "stale_after": Setting(float, BOTH, COUNT, "hours without a successful run: stale; 0: never"),
     "metrics_allow": Setting(list, SITE, NETWORKS, "addresses that read /metrics without a token"),
     "host": Setting(str, SITE, None, "the address `serve` listens on"),
     "port": Setting(int, SITE, PORT, "the port `serve` listens on"),

@@ -18,7 +18,7 @@ from gateway.auth import secrets
 from gateway.auth.scopes import Principal
 from gateway.config import SOURCE_KEYS, Config, source_setting
 from gateway.errors import NotFound, UsageError
-from gateway.store import lookup
+from gateway.store import health, lookup
 from gateway.store import models as m
 from gateway.sync.scope import covers
 
@@ -213,12 +213,13 @@ def describe(session: Session, config: Config, source: m.Source) -> dict[str, An
     runs = session.execute(
         select(func.count(), func.max(m.ImportRun.id)).where(m.ImportRun.source_id == source.id)
     ).one()
+    effective = effective_settings(session, config, source.name)
     return {
         "name": source.name,
         "format": source.format or "",
         "schools": list(source.schools or ()),
         "settings": dict(source.settings or {}),
-        "effective": effective_settings(session, config, source.name),
+        "effective": effective,
         "token": source.token_hash is not None,
         "status": "retired" if source.retired_at else "active",
         "runs": runs[0],
@@ -226,6 +227,8 @@ def describe(session: Session, config: Config, source: m.Source) -> dict[str, An
         "created_at": source.created_at,
         "updated_at": source.updated_at,
         "retired_at": source.retired_at,
+        "schedule": source.schedule or "off",
+        **health.of(session, config, source, effective, _now()).as_dict(),
     }
 
 

@@ -44,6 +44,7 @@ class Policy:
     removal_window: float = 24.0
     removal_min: int = 2
     schools: tuple[str, ...] = ()  # the source's schools by key, path or name; () = every one
+    additions_only: str = ""  # the rollover window (FIRST..LAST) today falls in: no removals
 
 
 @dataclass

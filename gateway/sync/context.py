@@ -135,9 +135,10 @@ class Context:
 
     def removal_allowed(self) -> bool:
         """Whether the feed may remove what it says is gone; counts what it may not."""
-        if not self.policy.removals:
+        allowed = self.policy.removals and not self.policy.additions_only
+        if not allowed:
             self.ignored_removals += 1
-        return self.policy.removals
+        return allowed
 
     def skip_person(self, key: str) -> None:
         """Note that a person is not synced, so their memberships and links are skipped too."""
@@ -176,7 +177,16 @@ class Context:
 
     def summarise_blocked(self) -> None:
         """Turn the per-school skip counts into one info issue each."""
-        if self.ignored_removals:
+        if self.ignored_removals and self.policy.additions_only:
+            self.issue(
+                "info",
+                "additions_only",
+                "",
+                "",
+                f"{self.ignored_removals} removal(s) the feed asked for were not made: the "
+                f"source is in its additions-only window {self.policy.additions_only}",
+            )
+        elif self.ignored_removals:
             self.issue(
                 "info",
                 "removals_off",

@@ -11,6 +11,7 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+import scheduler.service as scheduler
 from gateway.auth.oauth_clients import StoreTokens
 from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
@@ -116,6 +117,7 @@ def create_app(config: Config) -> web.Application:
     app[config_key] = config
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_workers)
+    app.cleanup_ctx.append(scheduler.run)
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
     metrics.create(app)

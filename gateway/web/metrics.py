@@ -41,6 +41,7 @@ class Metrics:
     run_seconds: Histogram
     records: Counter
     push_bytes: Counter  # the push route adds each body's size: push_bytes.labels(source)
+    pulls_failed: Counter  # the scheduler counts each scheduled pull that failed its tries
 
 
 metrics_key = web.AppKey("metrics", Metrics)
@@ -129,6 +130,12 @@ def create(app: web.Application) -> Metrics:
         Counter(
             "rostergate_push_bytes",
             "Bytes of feed bodies pushed to this process",
+            ["source"],
+            registry=registry,
+        ),
+        Counter(
+            "rostergate_pulls_failed",
+            "Scheduled pulls this process made that failed after all their tries",
             ["source"],
             registry=registry,
         ),
