@@ -17,7 +17,7 @@ from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
 from gateway.queue.spool import TooLarge
 from gateway.queue.worker import Workers
-from gateway.store import migrate
+from gateway.store import health, migrate, owners
 from gateway.store.db import make_engine, make_sessions
 from gateway.store.oneroster_roster import StoreRoster
 from gateway.web import admin, api, auth, metrics, push, sources
@@ -104,11 +104,24 @@ def _readiness(engine: Engine) -> dict[str, str]:
     return {}
 
 
+def _sources(app: web.Application) -> dict[str, str]:
+    """The scheduled sources whose pulls fail, and why."""
+    with app[sessions_key]() as session:
+        return health.failing(session, app[config_key], owners.now())
+
+
 async def ready(request: web.Request) -> web.Response:
-    """Readiness check: 200 when the store is reachable and current, else 503 saying why."""
+    """Readiness check: 200 when the store is reachable and current, else 503 saying why.
+
+    Failing pulls are reported under ``sources`` but leave the status 200: this process can
+    serve (pushes, the API, other sources' runs), and a load balancer that took it out
+    would take every replica out alike for one register's outage.
+    """
     problems = await asyncio.to_thread(_readiness, request.app[engine_key])
-    body = {"status": "not ready" if problems else "ok", **problems}
-    return web.json_response(body, status=503 if problems else 200)
+    if problems:
+        return web.json_response({"status": "not ready", **problems}, status=503)
+    failing = await asyncio.to_thread(_sources, request.app)
+    return web.json_response({"status": "ok", "sources": failing})
 
 
 def create_app(config: Config) -> web.Application:
