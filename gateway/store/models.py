@@ -65,6 +65,10 @@ class Source(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
     # A source with records is retired rather than deleted: its records keep their owner.
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # How it is pulled (gateway.pull: kind, where, credentials Fernet-encrypted); None: pushed.
+    pull: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # What its last applied pull left: the delta cursor, ETag, file, run (gateway.store.pulls).
+    pull_state: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
 
 class Profile(Base):

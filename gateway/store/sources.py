@@ -18,11 +18,11 @@ from gateway.auth import secrets
 from gateway.auth.scopes import Principal
 from gateway.config import SOURCE_KEYS, Config, source_setting
 from gateway.errors import NotFound, UsageError
-from gateway.store import lookup
+from gateway.store import lookup, pulls
 from gateway.store import models as m
 from gateway.sync.scope import covers
 
-FORMATS = ("ims", "oneroster", "csv")
+FORMATS = ("ims", "oneroster", "csv", "oneroster-rest")  # the last one is only pulled
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 BUSY = ("queued", "running")
 # The tables whose rows a source owns: while any holds one, the source is retired, not deleted.
@@ -226,6 +226,8 @@ def describe(session: Session, config: Config, source: m.Source) -> dict[str, An
         "created_at": source.created_at,
         "updated_at": source.updated_at,
         "retired_at": source.retired_at,
+        "pull": pulls.public(source.pull),  # credentials never: only which are set
+        "pull_state": dict(source.pull_state or {}),
     }
 
 
