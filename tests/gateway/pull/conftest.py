@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
@@ -101,12 +102,52 @@ def b(
 
 
 @dataclass
+class Faults:
+    """What A's provider does wrong, by the collection reads since the last token request."""
+
+    fail_read: int = 0  # this read (1, 2, …) answers ``status``; 0: none
+    status: int = 500
+    every_time: bool = True  # False: only the first time read ``fail_read`` is reached
+    expire_after: int = 0  # after this many reads, the token they used is refused (401)
+    reads: int = 0
+    tokens: int = 0
+    expired: str = ""
+
+
+@dataclass
 class Provider:
-    """Gateway A's provider on loopback, and the credentials of B's OAuth client."""
+    """Gateway A's provider on loopback, the credentials of B's OAuth client, its faults."""
 
     root: str
     client_id: str
     secret: str
+    faults: Faults
+
+
+def _faulty(faults: Faults) -> Any:
+    """A middleware that makes A's provider fail as ``faults`` says."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.endswith("/token"):
+            faults.tokens += 1
+            faults.reads = 0  # each try of a pull starts with a token
+            return await handler(request)
+        if "/ims/oneroster/" not in request.path:
+            return await handler(request)
+        faults.reads += 1
+        bearer = request.headers.get("Authorization", "")
+        if faults.expire_after and faults.reads > faults.expire_after and not faults.expired:
+            faults.expired = bearer
+        if faults.expired and bearer == faults.expired:
+            return web.json_response({"imsx_codeMajor": "failure"}, status=401)
+        if faults.fail_read and faults.reads == faults.fail_read:
+            if not faults.every_time:
+                faults.fail_read = 0
+            return web.json_response({"imsx_codeMajor": "failure"}, status=faults.status)
+        return await handler(request)
+
+    return middleware
 
 
 @pytest.fixture
@@ -116,5 +157,8 @@ async def provider(
     """Gateway A, holding Nordby skole, serving it to client gateway-b."""
     load(cli, tmp_path)
     secret = register(cli, "gateway-b", ROSTER)
-    server = await aiohttp_server(create_app(Config(database_url=database_url)))
-    return Provider(str(server.make_url("")).rstrip("/"), "gateway-b", secret)
+    faults = Faults()
+    app = create_app(Config(database_url=database_url))
+    app.middlewares.append(_faulty(faults))
+    server = await aiohttp_server(app)
+    return Provider(str(server.make_url("")).rstrip("/"), "gateway-b", secret, faults)
