@@ -49,6 +49,9 @@ class Config:
     stale_after: float = 0.0  # hours without a successful run before a source is stale; 0: never
     schedule_grace: float = 300.0  # seconds a scheduled firing may start late
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    pull_attempts: int = 3  # a pull's downloads before its run is failed
+    pull_backoff_seconds: float = 5.0  # the wait after a pull's first failed try; doubles after
+    secret_key: str = ""  # a Fernet key for pull credentials (or $ROSTERGATE_SECRET_KEY)
 
     def __post_init__(self) -> None:
         """Derive the store and the spool from the data directory when not set."""
@@ -124,6 +127,9 @@ SETTINGS: dict[str, Setting] = {
     "removal_min": Setting(int, BOTH, COUNT, "removals below this never hold a run"),
     "max_line_bytes": Setting(int, BOTH, POSITIVE, "the longest line or field a reader holds"),
     "columns": Setting(dict, SOURCE, None, "the CSV's headers mapped to fields, as --columns"),
+    "pull_attempts": Setting(int, SITE, POSITIVE, "tries of a pull's download before it fails"),
+    "pull_backoff_seconds": Setting(float, SITE, COUNT, "seconds after a pull's first failed try"),
+    "secret_key": Setting(str, SITE, None, "Fernet key that encrypts pull credentials"),
 }
 
 KIND_WORDS = {

@@ -20,6 +20,7 @@ from gateway.cli import (
     logs,
     oauth,
     policy,
+    pulls,
     render,
     runs,
     serve,
@@ -29,7 +30,7 @@ from gateway.cli.app import App
 from gateway.config import Config
 from gateway.errors import UsageError
 
-COMMANDS = (runs, listing, policy, local, admins, sources, oauth, clean, serve, bench)
+COMMANDS = (runs, listing, policy, local, admins, sources, pulls, oauth, clean, serve, bench)
 
 
 class BadArguments(UsageError):

@@ -67,6 +67,10 @@ class Source(Base):
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
     # When the scheduler pulls it: "cron 0 5 * * 1-5" or "every 2h"; None: never.
     schedule: Mapped[str | None] = mapped_column(String(100))
+    # How it is pulled (gateway.pull: kind, where, credentials Fernet-encrypted); None: pushed.
+    pull: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # What its last applied pull left: the delta cursor, ETag, file, run (gateway.store.pulls).
+    pull_state: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
 
 class SourceWindow(Base):

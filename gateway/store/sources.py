@@ -18,11 +18,11 @@ from gateway.auth import secrets
 from gateway.auth.scopes import Principal
 from gateway.config import SOURCE_KEYS, Config, source_setting
 from gateway.errors import NotFound, UsageError
-from gateway.store import health, lookup
+from gateway.store import health, lookup, pulls
 from gateway.store import models as m
 from gateway.sync.scope import covers
 
-FORMATS = ("ims", "oneroster", "csv")
+FORMATS = ("ims", "oneroster", "csv", "oneroster-rest")  # the last one is only pulled
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 BUSY = ("queued", "running")
 # The tables whose rows a source owns: while any holds one, the source is retired, not deleted.
@@ -229,6 +229,8 @@ def describe(session: Session, config: Config, source: m.Source) -> dict[str, An
         "retired_at": source.retired_at,
         "schedule": source.schedule or "off",
         **health.of(session, config, source, effective, _now()).as_dict(),
+        "pull": pulls.public(source.pull),  # credentials never: only which are set
+        "pull_state": dict(source.pull_state or {}),
     }
 
 

@@ -1,7 +1,7 @@
 """Scheduled pulls: a source's schedule, its date windows, and the firings claimed once.
 
 Revision ID: scheduler
-Revises: oauth_clients
+Revises: pulls
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "scheduler"
-down_revision = "oauth_clients"
+down_revision = "pulls"
 branch_labels = None
 depends_on = None
 
