@@ -14,7 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
 from gateway.errors import GatewayError
+from gateway.pull import PullResult
 from gateway.queue import rerun
 from gateway.store import models as m
 from gateway.store import owners, schedules
@@ -29,15 +29,8 @@ from gateway.store import owners, schedules
 log = logging.getLogger(__name__)
 
 
-class Pulled(Protocol):
-    """What a pull returns (``gateway.pull.PullResult``): its run and how it went."""
-
-    run: int
-    outcome: str  # queued, unchanged or failed
-    message: str
-
-
-Pull = Callable[..., Awaitable[Pulled]]
+# ``gateway.pull.pull``, or a test's stand-in.
+Pull = Callable[..., Awaitable[PullResult]]
 
 
 @dataclass(frozen=True)

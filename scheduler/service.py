@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
-from gateway.errors import UsageError
+from gateway.pull import pull
 from gateway.store import models as m
 from gateway.store.schedules import Schedule, read
 from gateway.web.keys import config_key, sessions_key
@@ -179,11 +179,6 @@ class Service:
             return []
 
 
-async def not_built(sessions: sessionmaker[Session], config: Config, name: str, **_: Any) -> Any:
-    """The pull until ``gateway.pull`` is there: every scheduled pull fails, saying so."""
-    raise UsageError(f"source {name!r}: pulls are not built in this gateway yet")
-
-
 # The pull the scheduler calls (tests put in their own before the app starts).
 pull_key: web.AppKey[jobs.Pull] = web.AppKey("pull")
 scheduler_key = web.AppKey("scheduler", Service)
@@ -195,7 +190,7 @@ async def run(app: web.Application) -> AsyncIterator[None]:
     service = Service(
         app[sessions_key],
         app[config_key],
-        app.get(pull_key, not_built),
+        app.get(pull_key, pull),
         failed=lambda source: counter.labels(source).inc(),
     )
     app[scheduler_key] = service

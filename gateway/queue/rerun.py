@@ -18,7 +18,7 @@ from gateway.errors import UsageError
 from gateway.queue import runs as queue
 from gateway.queue import spool
 from gateway.store import models as m
-from gateway.store import sources
+from gateway.store import pulls, sources
 
 
 def kept(session: Session, source_id: int, keep: int) -> list[m.ImportRun]:
@@ -71,7 +71,8 @@ def rerun(
         )
     previous = latest[0]
     copy = spool.spool_file(Path(previous.spool_path or ""), spool.directory(config))
-    options = dict(previous.options or {})
+    # Not the state its pull left (gateway.store.pulls): that is the source's already.
+    options = {k: v for k, v in (previous.options or {}).items() if k != pulls.OPTION}
     if school:
         options["only_school"] = school
     return queue.enqueue(

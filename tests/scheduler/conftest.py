@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
+from gateway.pull import PullResult
 from gateway.queue import enqueue, spool
 from gateway.queue import runs as queue
 from gateway.store import models as m
@@ -21,15 +22,6 @@ from gateway.store import schedules, sources
 from gateway.store.schedules import Schedule
 from gateway.sync import run as sync
 from tests.support.packages import World, nordby
-
-
-@dataclass(frozen=True)
-class Result:
-    """What ``gateway.pull.pull`` returns."""
-
-    run: int
-    outcome: str
-    message: str = ""
 
 
 @dataclass
@@ -43,17 +35,17 @@ class FakePull:
 
     async def __call__(
         self, sessions: sessionmaker[Session], config: Config, name: str, **options: Any
-    ) -> Result:
+    ) -> PullResult:
         self.calls.append((name, options.get("origin", "cli")))
         if self.fails:
-            return Result(0, "failed", self.fails)
+            return PullResult(0, "failed", self.fails)
         package = self.world.write(self.folder / f"pull{len(self.calls)}")
         copy = spool.spool_file(package, spool.directory(config))
         with sessions.begin() as session:
             run = enqueue(
                 session, source=name, fmt="oneroster", spool_path=copy, origin=options["origin"]
             )
-        return Result(run, "queued")
+        return PullResult(run, "queued")
 
 
 @pytest.fixture
