@@ -23,6 +23,7 @@ from gateway.cli import (
     pulls,
     render,
     runs,
+    schedules,
     serve,
     sources,
 )
@@ -30,7 +31,20 @@ from gateway.cli.app import App
 from gateway.config import Config
 from gateway.errors import UsageError
 
-COMMANDS = (runs, listing, policy, local, admins, sources, pulls, oauth, clean, serve, bench)
+COMMANDS = (
+    runs,
+    listing,
+    policy,
+    local,
+    admins,
+    sources,
+    pulls,
+    schedules,
+    oauth,
+    clean,
+    serve,
+    bench,
+)
 
 
 class BadArguments(UsageError):

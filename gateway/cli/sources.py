@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.auth import audit
-from gateway.cli import pulls, render
+from gateway.cli import pulls, render, schedules
 from gateway.cli.admins import actor
 from gateway.cli.app import App
 from gateway.config import SETTINGS, SOURCE_KEYS
@@ -61,7 +61,11 @@ def _show(row: dict[str, Any], as_json: bool) -> None:
         ["status", row["status"]],
         ["push token", "set" if row["token"] else "none (`rostergate source token`)"],
         ["runs", f"{row['runs']} (last: {row['last_run']})" if row["runs"] else "0"],
+        ["schedule", row["schedule"]],
+        ["last success", row["last_success"] or "never"],
     ]
+    facts += [["failing", row["failing"]]] if row["failing"] else []
+    facts += [["stale", "yes: no successful run within stale_after"]] if row["stale"] else []
     if row["pull"]:  # credentials are never shown, only which are set
         pull = row["pull"]
         facts.append(["pull", f"{pull['kind']}: {pull.get('url') or pull.get('sftp_host')}"])
@@ -261,3 +265,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("name", help="the source's name")
     p.set_defaults(handler=cmd_token)
+    schedules.register_source(action)

@@ -17,8 +17,9 @@ from gateway.config import Config
 from gateway.errors import UsageError
 from gateway.queue import runs as queue
 from gateway.queue import spool
+from gateway.store import lookup, pulls, sources
 from gateway.store import models as m
-from gateway.store import pulls, sources
+from gateway.sync.scope import covers
 
 
 def kept(session: Session, source_id: int, keep: int) -> list[m.ImportRun]:
@@ -74,7 +75,7 @@ def rerun(
     # Not the state its pull left (gateway.store.pulls): that is the source's already.
     options = {k: v for k, v in (previous.options or {}).items() if k != pulls.OPTION}
     if school:
-        options["only_school"] = school
+        options["only_school"] = _school(session, source, school)
     return queue.enqueue(
         session,
         source=name,
@@ -84,3 +85,13 @@ def rerun(
         dry_run=dry_run,
         origin=origin,
     )
+
+
+def _school(session: Session, source: m.Source, text: str) -> str:
+    """The path of the school a re-run is for, one the source may write to."""
+    school = lookup.schools(session, source.name).find(text)
+    if school is None:
+        raise UsageError(f"no school in the store answers to {text!r}")
+    if source.schools and not covers(tuple(source.schools), school.key, school.name, school.path):
+        raise UsageError(f"{school.path} is not one of source {source.name!r}'s schools")
+    return school.path

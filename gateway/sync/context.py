@@ -208,7 +208,15 @@ class Context:
             self.issue("info", "setting_off", entity, school, message, skipped=count)
 
     def _out_of_scope(self, entity: str, school: str, count: int) -> None:
-        """One error for the records of a school the source may not write to."""
+        """One error for the records of a school the source may not write to (or, in a run
+        for one school, one note for another school's records, left alone)."""
+        if self.policy.only_school:
+            message = (
+                f"{count} {entity} at {self.tree.name(school)} left alone: "
+                f"this run is for {self.policy.only_school} only"
+            )
+            self.issue("info", "other_school", entity, school, message, skipped=count)
+            return
         allowed = ", ".join(self.policy.schools)
         name = self.tree.name(school)
         message = f"{count} {entity} at {name} skipped: outside this source's schools ({allowed})"

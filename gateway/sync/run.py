@@ -164,6 +164,9 @@ def run(
             source_id = sources.ensure(session, feed.source_name, feed.format)
             settings = sources.effective_settings(session, config, feed.source_name)
             policy = policy_for(config, feed, settings, sources.scope(session, source_id), today)
+            only = str(feed.options.get("only_school", ""))
+            if only:  # checked against the source's schools when the run was queued
+                policy = dataclasses.replace(policy, schools=(only,), only_school=only)
             rollover = schedules.window_on(session, source_id, "additions_only", policy.today)
             if rollover is not None:
                 policy = dataclasses.replace(policy, additions_only=schedules.span(rollover))
