@@ -57,7 +57,12 @@ def cmd_rerun(app: App, args: argparse.Namespace) -> int:
     """Run a source's latest applied feed again (for one school, with --school)."""
     with app.sessions.begin() as session:
         run = rerun.rerun(
-            session, app.config, args.source, school=args.school or "", dry_run=args.dry_run
+            session,
+            app.config,
+            args.source,
+            origin="rerun",
+            school=args.school or "",
+            dry_run=args.dry_run,
         )
         audit.record(session, actor(), "source.rerun", args.source, {"run": run})
     if args.queue:

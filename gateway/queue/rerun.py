@@ -55,7 +55,7 @@ def rerun(
     config: Config,
     name: str,
     *,
-    origin: str = "cli",
+    origin: str = "rerun",
     school: str = "",
     dry_run: bool = False,
 ) -> int:

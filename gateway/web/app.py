@@ -21,7 +21,7 @@ from gateway.store import health as source_health
 from gateway.store import migrate, owners
 from gateway.store.db import make_engine, make_sessions
 from gateway.store.oneroster_roster import StoreRoster
-from gateway.web import admin, api, auth, metrics, push, sources
+from gateway.web import admin, api, auth, metrics, push, schedules, sources
 from gateway.web.keys import config_key, engine_key, sessions_key, workers_key
 from mapping.settings import SettingError
 from oneroster import provider
@@ -139,6 +139,7 @@ def create_app(config: Config) -> web.Application:
     admin_api.add_routes(auth.routes)
     api.add_routes(admin_api)
     admin_api.add_routes(sources.routes)
+    admin_api.add_routes(schedules.routes)
     app.add_subapp("/api", admin_api)
     app.add_subapp("/admin", admin.create())
     app.add_subapp("/push", push.create())
