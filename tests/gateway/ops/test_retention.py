@@ -126,6 +126,7 @@ def test_each_sources_last_keep_feeds_applied_inputs_stay_however_old(
             zip(
                 [*inputs, package],
                 ["applied", "applied", "failed", "applied", "applied", "applied"],
+                strict=True,
             )
         ):
             run = add_run(session, state, OLD, plan=None)
