@@ -11,7 +11,7 @@ from typing import Any
 from gateway.cli import render
 from gateway.cli.app import App
 from gateway.errors import UsageError
-from gateway.pull import PullResult, pull
+from gateway.pull import PullResult, pull, settle
 from gateway.pull.settings import checked
 from gateway.queue.worker import POLL_SECONDS, work_one
 from gateway.store import runs as stored
@@ -84,6 +84,8 @@ def cmd_pull(app: App, args: argparse.Namespace) -> int:
         _wait(app, result.run)
     with app.sessions() as session:
         report = stored.report(session, result.run)
+    if report.state == "applied" and result.outcome == "queued":
+        asyncio.run(settle(app.sessions, app.config, args.source))
     if result.outcome == "unchanged" and not args.json:
         print(f"run {result.run}: {result.message}; nothing imported")
         return 0

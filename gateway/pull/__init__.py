@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
 from gateway.errors import UsageError
-from gateway.pull.fetched import TRANSIENT, Fetched, Kind
+from gateway.pull.fetched import TRANSIENT, Fetched, Kind, Refused
 from gateway.queue import enqueue, spool
 from gateway.store import models as m
 from gateway.store import owners, pulls, runs, sources
@@ -95,6 +95,9 @@ async def pull(
     for attempt in range(1, attempts + 1):
         try:
             fetched = await fetch(config, target, folder, full)
+        except Refused as err:  # trying again would not help (or would be unsafe)
+            reason, attempts = _reason(err), attempt
+            break
         except TRANSIENT as err:
             reason = _reason(err)
             log.warning("pull of %s, try %s of %s: %s", source_name, attempt, attempts, reason)
@@ -102,9 +105,25 @@ async def pull(
                 await sleep(config.pull_backoff_seconds * 2 ** (attempt - 1))
             continue
         return await asyncio.to_thread(_queue, sessions, target, fetched, origin, dry_run, attempt)
-    message = f"the pull failed after {attempts} tries: {reason}"
+    tries = "1 try" if attempts == 1 else f"{attempts} tries"
+    message = f"the pull failed after {tries}: {reason}"
     run = await asyncio.to_thread(_record, sessions, target, origin, dry_run, message, failed=True)
     return PullResult(run, "failed", message, attempts)
+
+
+async def settle(sessions: sessionmaker[Session], config: Config, source_name: str) -> None:
+    """Tidy after a pull's run is applied: an SFTP pull's file goes to ``done/``.
+
+    Every pull also does it first, so calling this is only to do it now; a failure is logged.
+    """
+    target = await asyncio.to_thread(_target, sessions, source_name)
+    if target.settings.get("kind") == "sftp":
+        from gateway.pull import sftp
+
+        try:
+            await sftp.settle(config, target)
+        except TRANSIENT as err:  # the next pull moves it instead
+            log.warning("pull of %s: could not move its file to done/: %s", source_name, err)
 
 
 def _reason(err: BaseException) -> str:
@@ -178,4 +197,4 @@ def _record(
     return run
 
 
-__all__ = ["PullResult", "pull"]
+__all__ = ["PullResult", "pull", "settle"]

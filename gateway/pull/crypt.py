@@ -43,5 +43,5 @@ def decrypt(config: Config, token: str) -> str:
     except InvalidToken:
         raise UsageError(
             "a pull credential cannot be decrypted with this secret key: was the key changed? "
-            "set the credential again with `rostergate source pull-set`"
+            "give the credential again (PATCH /api/sources/NAME with its pull)"
         ) from None

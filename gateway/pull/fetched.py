@@ -45,3 +45,7 @@ class Fetched:
 
 # A kind of pull: fetch the target's feed into a new spool file under the folder given.
 Kind = Callable[[Config, Target, Path, bool], Awaitable[Fetched]]
+
+
+class Refused(PullError):
+    """A try that must not be repeated (a host key that is not the pinned one): fail now."""

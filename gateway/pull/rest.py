@@ -1,10 +1,11 @@
-"""Pull a OneRoster REST provider: every collection downloaded into the spool as a package.
+"""Pull a OneRoster REST provider: every collection downloaded into the spool first.
 
 ``oneroster.rest.download`` reads each collection to its end and writes its pages as a
-OneRoster CSV package (bulk for a full pull, delta files for a delta one), which the worker
-reads with the same reader as any pushed package. A delta asks for
-``filter=dateLastModified>'<cursor>'``; the cursor it reached moves onto the source once
-its run is applied. Records served as ``tobedeleted`` are removals in a delta.
+OneRoster CSV package (bulk for a full pull, delta files for a delta one), kept with the
+paging's issues (``Pulled.keep``) as a spool folder of format ``oneroster-rest``; the
+worker reads it back (``read_kept``) with the CSV reader, issues naming REST collections.
+A delta asks for ``filter=dateLastModified>'<cursor>'``; the cursor it reached moves onto
+the source once its run is applied. Records served as ``tobedeleted`` are removals in a delta.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from gateway.queue import spool
 from gateway.store.pulls import Target
 from oneroster.columns import Version
 from oneroster.endpoints import ROSTER
-from oneroster.rest import PullOptions, download
+from oneroster.rest import KEPT_PACKAGE, PullOptions, download
 from oneroster.restauth import OAuth2
 
 
@@ -44,12 +45,13 @@ def options(config: Config, target: Target, full: bool) -> PullOptions:
 async def fetch(config: Config, target: Target, folder: Path, full: bool) -> Fetched:
     """Download every collection into a new spool folder; FeedError when any cannot be read."""
     pull_options = options(config, target, full)
-    path = spool.new_path(folder, f"{target.name}-oneroster")
-    path.mkdir()
+    path = spool.new_path(folder, f"{target.name}-oneroster-rest")
+    (path / KEPT_PACKAGE).mkdir(parents=True)
     try:
         async with aiohttp.ClientSession() as session:
-            pulled = await download(session, pull_options, path)
+            pulled = await download(session, pull_options, path / KEPT_PACKAGE)
+        pulled.keep(path)
     except BaseException:
         spool.discard(path)
         raise
-    return Fetched(path, "oneroster", {"cursor": pulled.cursor})
+    return Fetched(path, "oneroster-rest", {"cursor": pulled.cursor})

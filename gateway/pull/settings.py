@@ -55,12 +55,32 @@ def _http_url(value: Any, key: str) -> str:
     url = URL(str(value))
     if url.scheme not in ("http", "https") or not url.host:
         raise UsageError(f"{key} must be an http:// or https:// URL, not {value!r}")
+    if url.user or url.password:  # it would be shown wherever the URL is
+        raise UsageError(f"{key}: give credentials as username/password or token, not in the URL")
     return str(value)
 
 
-def checked(config: Config, fmt: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings for a source of format ``fmt`` checked, blanks dropped, secrets encrypted."""
-    given = {k: v for k, v in values.items() if v not in (None, "")}
+def changed(
+    config: Config, fmt: str, stored: Mapping[str, Any] | None, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Stored settings with ``changes`` laid over (None clears a key); secrets not given kept."""
+    kept = {k: v for k, v in (stored or {}).items() if k != "kind" and k not in changes}
+    plain = {k: v for k, v in kept.items() if k not in SECRETS}
+    out = checked(config, fmt, {**plain, **changes}, {k: kept[k] for k in SECRETS if k in kept})
+    return out
+
+
+def checked(
+    config: Config,
+    fmt: str,
+    values: Mapping[str, Any],
+    encrypted: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Settings for a source of format ``fmt`` checked, blanks dropped, secrets encrypted.
+
+    ``encrypted``: secrets already stored (encrypted), kept as they are.
+    """
+    given = {k: v for k, v in {**(encrypted or {}), **values}.items() if v not in (None, "")}
     kind = kind_of(fmt, given)
     if kind != "rest" and fmt not in FILE_FORMATS:
         raise UsageError(f"a pulled file is one of {', '.join(FILE_FORMATS)}, not {fmt!r}")
@@ -74,7 +94,7 @@ def checked(config: Config, fmt: str, values: Mapping[str, Any]) -> dict[str, An
         raise UsageError(f"a {kind} pull needs {', '.join(missing)}")
     out: dict[str, Any] = {"kind": kind}
     for key, value in given.items():
-        out[key] = _value(config, key, value)
+        out[key] = value if key in (encrypted or {}) else _value(config, key, value)
     return out
 
 

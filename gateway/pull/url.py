@@ -9,6 +9,7 @@ push size cap; a body cut short, or a zip that does not open, fails the try.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -31,6 +32,9 @@ def _headers(config: Config, target: Target, full: bool) -> dict[str, str]:
     """The request's credentials and, unless full, its conditions."""
     settings: dict[str, Any] = target.settings
     headers = {}
+    if settings.get("username"):
+        pair = f"{settings['username']}:{secret(config, settings, 'password')}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
     if settings.get("token"):
         headers["Authorization"] = f"Bearer {secret(config, settings, 'token')}"
     if not full and target.state.get("etag"):
@@ -38,13 +42,6 @@ def _headers(config: Config, target: Target, full: bool) -> dict[str, str]:
     if not full and target.state.get("last_modified"):
         headers["If-Modified-Since"] = str(target.state["last_modified"])
     return headers
-
-
-def _basic(config: Config, settings: dict[str, Any]) -> aiohttp.BasicAuth | None:
-    """Basic credentials, when set."""
-    if not settings.get("username"):
-        return None
-    return aiohttp.BasicAuth(str(settings["username"]), secret(config, settings, "password"))
 
 
 def _name(url: str, fmt: str, source: str) -> str:
@@ -75,11 +72,11 @@ def _check_zip(path: Path) -> None:
 
 async def fetch(config: Config, target: Target, folder: Path, full: bool) -> Fetched:
     """Download the file into the spool; Fetched(None) when it has not changed."""
-    settings, url = target.settings, str(target.settings["url"])
-    headers, auth = _headers(config, target, full), _basic(config, settings)
+    url = str(target.settings["url"])
+    headers = _headers(config, target, full)
     async with (
         aiohttp.ClientSession(timeout=TIMEOUT) as session,
-        session.get(url, headers=headers, auth=auth) as response,
+        session.get(url, headers=headers) as response,
     ):
         if response.status == 304:
             return Fetched(None)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.pull import pull
@@ -38,10 +40,16 @@ async def test_b_pulls_a_full_then_delta_and_ends_the_same(
     assert cursor(b) == ""  # queued, not yet applied: the cursor waits
     await asyncio.to_thread(b.drain)
     with b.sessions() as session:
-        assert session.get_one(m.ImportRun, first.run).state == "applied"
+        run = session.get_one(m.ImportRun, first.run)
+        assert (run.state, run.format, run.origin) == ("applied", "oneroster-rest", "cli")
+        kept = Path(run.spool_path or "")
     assert state(b.sessions) == state(sessions)
     after_full = cursor(b)
     assert after_full
+    again = b.run("import", str(kept), "--format", "oneroster-rest", "--source", "a", "--json")
+    assert again.code == 0, again.err
+    assert again.json()["state"] == "applied"  # the kept pull runs again: nothing to change
+    assert all(not c["created"] and not c["expired"] for c in again.json()["counts"].values())
 
     await asyncio.sleep(1.1)  # SQLite keeps whole seconds in the change log
     world = nordby().without("P3").changed("P2", email="ola@nordby.no")
@@ -125,3 +133,65 @@ async def test_a_token_expiring_mid_pull_is_fetched_again(
     assert provider.faults.tokens == 2
     await asyncio.to_thread(b.drain)
     assert state(b.sessions) == state(sessions)
+
+
+async def test_the_cli_adds_and_pulls_and_never_shows_the_secret(
+    b: Gateway,
+    provider: Provider,
+    sessions: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    add = [
+        "source", "add", "a", "--format", "oneroster-rest", "--url", provider.root,
+        "--client-id", provider.client_id, "--client-secret", provider.secret, "--version", "1.2",
+    ]  # fmt: skip
+    added = await asyncio.to_thread(b.run, *add, "--json")
+    assert added.code == 0, added.err
+    assert added.json()["pull"] == {
+        "kind": "rest",
+        "url": provider.root,
+        "client_id": "gateway-b",
+        "version": "1.2",
+        "secrets": ["client_secret"],
+    }
+    pulled = await asyncio.to_thread(b.run, "pull", "a", "--json")
+    assert pulled.code == 0, pulled.err
+    assert pulled.json()["state"] == "applied"
+    assert state(b.sessions) == state(sessions)
+    unchanged = await asyncio.to_thread(b.run, "pull", "a", "--dry-run")
+    assert unchanged.code == 0, unchanged.err
+    outputs = [
+        added,
+        pulled,
+        unchanged,
+        await asyncio.to_thread(b.run, "source", "show", "a"),
+        await asyncio.to_thread(b.run, "source", "show", "a", "--json"),
+        await asyncio.to_thread(b.run, "source", "list", "--json"),
+        await asyncio.to_thread(b.run, "runs", "--json"),
+    ]
+    for result in outputs:
+        assert provider.secret not in result.out + result.err
+    assert "pull credentials" in outputs[3].out and "client_secret" in outputs[3].out
+    assert provider.secret not in caplog.text
+    with b.sessions() as session:
+        stored = session.query(m.Source).filter_by(name="a").one().pull or {}
+        assert stored["client_secret"] and provider.secret not in str(stored)
+
+
+async def test_without_a_secret_key_adding_fails_in_one_line(
+    b: Gateway, provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ROSTERGATE_SECRET_KEY")
+    add = [
+        "source", "add", "a", "--format", "oneroster-rest", "--url", provider.root,
+        "--client-id", "x", "--client-secret", "s3cret-value",
+    ]  # fmt: skip
+    result = await asyncio.to_thread(b.run, *add)
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        "rostergate: pull credentials need a secret key: set ROSTERGATE_SECRET_KEY or "
+        'secret_key; generate one with: python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())"'
+    ]
+    assert (await asyncio.to_thread(b.run, "source", "list", "--json")).json() == []
