@@ -57,19 +57,3 @@ def of(
     since = last_success or source.created_at
     stale = bool(hours) and source.retired_at is None and since < now - timedelta(hours=hours)
     return Health(last_success, failing, stale)
-
-
-def failing(session: Session, config: Config, now: datetime) -> dict[str, str]:
-    """The scheduled sources whose pulls fail, with why; for ``/readyz``."""
-    from gateway.store.sources import effective_settings  # sources describes with health
-
-    scheduled = session.scalars(
-        select(m.Source).where(m.Source.schedule.is_not(None), m.Source.retired_at.is_(None))
-    )
-    found = {}
-    for source in scheduled:
-        settings = effective_settings(session, config, source.name)
-        reason = of(session, config, source, settings, now).failing
-        if reason is not None:
-            found[source.name] = reason
-    return found

@@ -238,3 +238,21 @@ def listing(session: Session, config: Config) -> list[dict[str, Any]]:
     """Every source, by name."""
     rows = session.scalars(select(m.Source).order_by(m.Source.name))
     return [describe(session, config, source) for source in rows]
+
+
+def health_of_all(
+    session: Session, config: Config, now: datetime
+) -> list[tuple[str, health.Health]]:
+    """Every active source's health, by name."""
+    rows = session.scalars(
+        select(m.Source).where(m.Source.retired_at.is_(None)).order_by(m.Source.name)
+    )
+    return [
+        (s.name, health.of(session, config, s, effective_settings(session, config, s.name), now))
+        for s in rows
+    ]
+
+
+def failing(session: Session, config: Config, now: datetime) -> dict[str, str]:
+    """The scheduled sources whose pulls fail, with why (for ``/readyz``)."""
+    return {n: h.failing for n, h in health_of_all(session, config, now) if h.failing is not None}

@@ -17,8 +17,8 @@ from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
 from gateway.queue.spool import TooLarge
 from gateway.queue.worker import Workers
-from gateway.store import health as source_health
 from gateway.store import migrate, owners
+from gateway.store import sources as stored_sources
 from gateway.store.db import make_engine, make_sessions
 from gateway.store.oneroster_roster import StoreRoster
 from gateway.web import admin, api, auth, metrics, push, schedules, sources
@@ -108,7 +108,7 @@ def _readiness(engine: Engine) -> dict[str, str]:
 def _sources(app: web.Application) -> dict[str, str]:
     """The scheduled sources whose pulls fail, and why."""
     with app[sessions_key]() as session:
-        return source_health.failing(session, app[config_key], owners.now())
+        return stored_sources.failing(session, app[config_key], owners.now())
 
 
 async def ready(request: web.Request) -> web.Response:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
-from gateway.store import health, schedules, sources
 from gateway.store import models as m
+from gateway.store import schedules, sources
 from scheduler import jobs
 from tests.scheduler.conftest import Drain, FakePull, issue_codes
 from tests.support.packages import World, nordby
@@ -154,12 +154,12 @@ async def test_a_pull_that_fails_is_counted_and_the_source_is_failing_until_one_
             )
         )
     with sessions() as session:
-        assert health.failing(session, config, datetime.now()) == {"sis": fake_pull.fails}
+        assert sources.failing(session, config, datetime.now()) == {"sis": fake_pull.fails}
     fake_pull.fails = ""
     await fire(sessions, config, fake_pull, due=DUE + timedelta(hours=1), failed=failed)
     assert drain() == ["applied"] and failed == ["sis"]
     with sessions() as session:
-        assert health.failing(session, config, datetime.now()) == {}
+        assert sources.failing(session, config, datetime.now()) == {}
 
 
 async def test_a_pull_that_raises_fails_its_firing_and_is_counted(
