@@ -45,6 +45,9 @@ class Config:
     push_max_bytes: int = 512 * 1024 * 1024  # the largest body POST /push takes
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     retention_days: float = 30.0
+    keep_feeds: int = 3  # each source's latest applied feeds kept to run again
+    stale_after: float = 0.0  # hours without a successful run before a source is stale; 0: never
+    schedule_grace: float = 300.0  # seconds a scheduled firing may start late
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     password_length: int = 12
     password_alphabet: str = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -58,6 +61,9 @@ class Config:
     mail_attempts: int = 5
     mail_backoff: float = 60.0
     signin_url: str = ""
+    pull_attempts: int = 3  # a pull's downloads before its run is failed
+    pull_backoff_seconds: float = 5.0  # the wait after a pull's first failed try; doubles after
+    secret_key: str = ""  # a Fernet key for pull credentials (or $ROSTERGATE_SECRET_KEY)
 
     def __post_init__(self) -> None:
         """Derive the store and the spool from the data directory when not set."""
@@ -115,6 +121,9 @@ SETTINGS: dict[str, Setting] = {
     "database_url": Setting(str, SITE, None, "the store: any SQLAlchemy URL (default in data_dir)"),
     "spool_dir": Setting(str, SITE, None, "pushed bodies wait here (default data_dir/spool)"),
     "retention_days": Setting(float, SITE, POSITIVE, "days spool files and previews' plans stay"),
+    "keep_feeds": Setting(int, SITE, COUNT, "each source's latest applied feeds kept to re-run"),
+    "schedule_grace": Setting(float, SITE, POSITIVE, "seconds a scheduled pull may start late"),
+    "stale_after": Setting(float, BOTH, COUNT, "hours without a successful run: stale; 0: never"),
     "metrics_allow": Setting(list, SITE, NETWORKS, "addresses that read /metrics without a token"),
     "host": Setting(str, SITE, None, "the address `serve` listens on"),
     "port": Setting(int, SITE, PORT, "the port `serve` listens on"),
@@ -146,6 +155,9 @@ SETTINGS: dict[str, Setting] = {
     "mail_backoff": Setting(float, SITE, COUNT, "seconds before the first retry, doubling"),
     "signin_url": Setting(str, SITE, None, "the LMS's sign-in address, told in access e-mails"),
     "welcome_email": Setting(bool, SOURCE, None, "true: e-mail new accounts their access data"),
+    "pull_attempts": Setting(int, SITE, POSITIVE, "tries of a pull's download before it fails"),
+    "pull_backoff_seconds": Setting(float, SITE, COUNT, "seconds after a pull's first failed try"),
+    "secret_key": Setting(str, SITE, None, "Fernet key that encrypts pull credentials"),
 }
 
 KIND_WORDS = {

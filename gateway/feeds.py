@@ -13,7 +13,7 @@ from gateway import csvfeed
 from gateway.errors import UsageError
 from mapping.records import FeedError, Record, RowIssue
 
-FORMATS = ("csv", "ims", "oneroster")
+FORMATS = ("csv", "ims", "oneroster", "oneroster-rest")  # the last: a kept REST pull
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,11 @@ def open_records(feed: Feed, settings: Mapping[str, Any]) -> Iterator[Iterator[R
     """Open the feed's reader; ``settings`` are the source's settings from the config."""
     name = feed.path.name
     opts = {**settings, **feed.options}
+    if feed.format == "oneroster-rest":  # a pull kept by gateway.pull.rest
+        from oneroster.rest import read_kept
+
+        yield read_kept(feed.path)
+        return
     if feed.format == "oneroster":
         import oneroster
 

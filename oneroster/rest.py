@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -92,18 +93,46 @@ class Pulled:
 
     def records(self) -> Iterator[Record | RowIssue]:
         """The pull's records and issues, as the CSV reader gives them, then its Scopes."""
-        yield from self.issues
-        base = str(self.options.base)
-        labels = {f"{name}.csv": f"{base}/{name}" for name in COLLECTIONS}
-        labels["roles.csv"] = f"{base}/users"
-        read = ReadOptions(file=base, today=self.options.today)
-        for item in reader.read(self.folder, read):
-            if not isinstance(item, Scope):
-                # A REST record has no line: it is found by its key in its collection.
-                item.file, item.line = labels.get(item.file, base), None
-            if isinstance(item, RowIssue):
-                item.message = _CSV_NAME.sub(r"\1", item.message)
-            yield item
+        return _records(self.folder, str(self.options.base), self.issues, self.options.today)
+
+    def keep(self, folder: Path) -> None:
+        """Write the pull as a spool folder: ``package/`` and ``pull.json`` (where, issues).
+
+        ``download`` into ``folder / "package"`` first; ``read_kept`` reads it back.
+        """
+        note = {"base": str(self.options.base), "issues": [asdict(i) for i in self.issues]}
+        (folder / KEPT_NOTE).write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+
+
+KEPT_PACKAGE, KEPT_NOTE = "package", "pull.json"
+
+
+def read_kept(folder: Path, today: date | None = None) -> Iterator[Record | RowIssue]:
+    """A kept pull (``Pulled.keep``) read as its records and issues, as when it was pulled."""
+    try:
+        note = json.loads((folder / KEPT_NOTE).read_text(encoding="utf-8"))
+        issues = [RowIssue(**issue) for issue in note["issues"]]
+        base = str(note["base"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise FeedError(f"{folder.name}: not a kept OneRoster REST pull ({err})") from None
+    return _records(folder / KEPT_PACKAGE, base, issues, today)
+
+
+def _records(
+    folder: Path, base: str, issues: list[RowIssue], today: date | None
+) -> Iterator[Record | RowIssue]:
+    """A pulled package's issues, then its records as the CSV reader gives them (REST names)."""
+    yield from issues
+    labels = {f"{name}.csv": f"{base}/{name}" for name in COLLECTIONS}
+    labels["roles.csv"] = f"{base}/users"
+    read = ReadOptions(file=base, today=today)
+    for item in reader.read(folder, read):
+        if not isinstance(item, Scope):
+            # A REST record has no line: it is found by its key in its collection.
+            item.file, item.line = labels.get(item.file, base), None
+        if isinstance(item, RowIssue):
+            item.message = _CSV_NAME.sub(r"\1", item.message)
+        yield item
 
 
 async def download(session: aiohttp.ClientSession, options: PullOptions, folder: Path) -> Pulled:

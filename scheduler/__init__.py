@@ -1,1 +1,1 @@
-"""Scheduled jobs: pulls, guardian activation dates, retention (not built yet)."""
+"""Scheduled jobs: pulls on a schedule and guardians' activation dates (see service.py)."""

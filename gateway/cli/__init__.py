@@ -21,8 +21,10 @@ from gateway.cli import (
     mail,
     oauth,
     policy,
+    pulls,
     render,
     runs,
+    schedules,
     serve,
     sources,
 )
@@ -30,7 +32,21 @@ from gateway.cli.app import App
 from gateway.config import Config
 from gateway.errors import UsageError
 
-COMMANDS = (runs, listing, policy, local, mail, admins, sources, oauth, clean, serve, bench)
+COMMANDS = (
+    runs,
+    listing,
+    policy,
+    local,
+    mail,
+    admins,
+    sources,
+    pulls,
+    schedules,
+    oauth,
+    clean,
+    serve,
+    bench,
+)
 
 
 class BadArguments(UsageError):

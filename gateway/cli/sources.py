@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.auth import audit
-from gateway.cli import render
+from gateway.cli import pulls, render, schedules
 from gateway.cli.admins import actor
 from gateway.cli.app import App
 from gateway.config import SETTINGS, SOURCE_KEYS
 from gateway.errors import UsageError
+from gateway.store import pulls as stored_pulls
 from gateway.store import sources
 
 
@@ -60,7 +61,15 @@ def _show(row: dict[str, Any], as_json: bool) -> None:
         ["status", row["status"]],
         ["push token", "set" if row["token"] else "none (`rostergate source token`)"],
         ["runs", f"{row['runs']} (last: {row['last_run']})" if row["runs"] else "0"],
+        ["schedule", row["schedule"]],
+        ["last success", row["last_success"] or "never"],
     ]
+    facts += [["failing", row["failing"]]] if row["failing"] else []
+    facts += [["stale", "yes: no successful run within stale_after"]] if row["stale"] else []
+    if row["pull"]:  # credentials are never shown, only which are set
+        pull = row["pull"]
+        facts.append(["pull", f"{pull['kind']}: {pull.get('url') or pull.get('sftp_host')}"])
+        facts.append(["pull credentials", ", ".join(pull["secrets"]) or "none"])
     print(render.table(facts, ["source", ""]))
     settings = [
         [key, value, "source" if key in row["settings"] else "config"]
@@ -80,6 +89,9 @@ def cmd_add(app: App, args: argparse.Namespace) -> int:
         settings["removal_threshold"] = percent(args.threshold)
     with app.sessions.begin() as session:
         source, revived = sources.add(session, args.name, args.format, args.schools or [], settings)
+        pulled = pulls.pull_settings(app, args.format, args)
+        if pulled is not None:
+            stored_pulls.configure(session, args.name, pulled)
         detail = {"format": source.format, "schools": source.schools, "settings": source.settings}
         audit.record(session, actor(), "source.add", args.name, detail)
         _note_unknown(session, source.schools or [])
@@ -222,6 +234,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="other settings (see below)")
     p.add_argument("--json", action="store_true", help="print the source as JSON")
+    pulls.add_options(p)
     p.set_defaults(handler=cmd_add)
     p = action.add_parser("list", help="every source, its schools and own settings")
     p.add_argument("--json", action="store_true", help="print a JSON array")
@@ -252,3 +265,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("name", help="the source's name")
     p.set_defaults(handler=cmd_token)
+    schedules.register_source(action)

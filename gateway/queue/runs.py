@@ -22,7 +22,7 @@ from gateway.feeds import FORMATS, Feed
 from gateway.store import models as m
 from gateway.store import owners, sources
 
-ORIGINS = ("push", "upload", "schedule", "cli")
+ORIGINS = ("push", "upload", "schedule", "cli", "rerun")
 
 # What to call when a run is enqueued (and committed) in this process: workers' wake-ups.
 _wakers: set[Callable[[], None]] = set()

@@ -2,8 +2,9 @@
 
 Only what can be made again goes: a pushed body once its run is done with it, and the
 plan a preview (or a discarded or failed run) kept for ``rostergate changes``. A held
-run's plan waits for its approval, and runs, issues and the change log are history:
-none of them is touched.
+run's plan waits for its approval, each source's last ``keep_feeds`` applied inputs wait
+to be run again (``gateway.queue.rerun``), and runs, issues and the change log are
+history: none of them is touched.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import Config
+from gateway.queue import rerun
 from gateway.store import models as m
 
 # The states whose stored plan nothing will apply any more.
@@ -34,7 +36,9 @@ def clean(session: Session, config: Config, now: datetime) -> Cleaned:
     """Remove spool files and spent plans older than the retention period; say which."""
     cutoff = now - timedelta(days=config.retention_days)
     waiting = _waiting_inputs(session)
-    return Cleaned(_spool_files(Path(config.spool_dir), cutoff, waiting), _plans(session, cutoff))
+    kept = rerun.kept_paths(session, config.keep_feeds)
+    files = _spool_files(Path(config.spool_dir), cutoff, kept | waiting)
+    return Cleaned(files, _plans(session, cutoff))
 
 
 def _waiting_inputs(session: Session) -> set[Path]:
@@ -46,15 +50,16 @@ def _waiting_inputs(session: Session) -> set[Path]:
     return {Path(path).resolve().parent for path in session.scalars(query) if path}
 
 
-def _spool_files(spool: Path, cutoff: datetime, waiting: set[Path]) -> list[str]:
-    """Delete the spool's files last written before the cutoff (naive UTC), but never the
-    input of a run still to be read (a copied package keeps its files' old times); their paths."""
+def _spool_files(spool: Path, cutoff: datetime, kept: set[Path]) -> list[str]:
+    """Delete the spool's files last written before the cutoff (naive UTC), but for those in or
+    under a kept input or a run still to be read (a copied package keeps its files' old
+    times); their paths."""
     if not spool.is_dir():
         return []
     oldest = cutoff.replace(tzinfo=UTC).timestamp()
     removed = []
     for path in sorted(spool.rglob("*")):
-        if waiting.intersection(path.resolve().parents):
+        if any(k == path.resolve() or k in path.resolve().parents for k in kept):
             continue
         if path.is_file() and not path.is_symlink() and path.stat().st_mtime < oldest:
             path.unlink(missing_ok=True)  # another replica may have cleaned it first

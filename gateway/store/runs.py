@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import ConflictError, NotFound
 from gateway.store import models as m
-from gateway.store import owners, plans
+from gateway.store import owners, plans, pulls
 from gateway.store.writer import jsonable, removal_after
 from gateway.sync.changes import CREATE_COLUMNS, Plan
 from gateway.sync.report import Report, empty_counts
@@ -118,6 +118,7 @@ def mark_applied(session: Session, run_id: int) -> None:
     """Note the last change-log entry once a run is written: later entries came after it."""
     last = session.scalar(select(func.max(m.Change.id)))
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(last_change_id=last))
+    pulls.applied(session, run_id)  # a pull's cursor moves only with its applied run
 
 
 def removals_since(

@@ -18,11 +18,11 @@ from gateway.auth import secrets
 from gateway.auth.scopes import Principal
 from gateway.config import SOURCE_KEYS, Config, source_setting
 from gateway.errors import NotFound, UsageError
-from gateway.store import lookup
+from gateway.store import health, lookup, pulls
 from gateway.store import models as m
 from gateway.sync.scope import covers
 
-FORMATS = ("ims", "oneroster", "csv")
+FORMATS = ("ims", "oneroster", "csv", "oneroster-rest")  # the last one is only pulled
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 BUSY = ("queued", "running")
 # The tables whose rows a source owns: while any holds one, the source is retired, not deleted.
@@ -213,12 +213,13 @@ def describe(session: Session, config: Config, source: m.Source) -> dict[str, An
     runs = session.execute(
         select(func.count(), func.max(m.ImportRun.id)).where(m.ImportRun.source_id == source.id)
     ).one()
+    effective = effective_settings(session, config, source.name)
     return {
         "name": source.name,
         "format": source.format or "",
         "schools": list(source.schools or ()),
         "settings": dict(source.settings or {}),
-        "effective": effective_settings(session, config, source.name),
+        "effective": effective,
         "token": source.token_hash is not None,
         "status": "retired" if source.retired_at else "active",
         "runs": runs[0],
@@ -226,6 +227,10 @@ def describe(session: Session, config: Config, source: m.Source) -> dict[str, An
         "created_at": source.created_at,
         "updated_at": source.updated_at,
         "retired_at": source.retired_at,
+        "schedule": source.schedule or "off",
+        **health.of(session, config, source, effective, _now()).as_dict(),
+        "pull": pulls.public(source.pull),  # credentials never: only which are set
+        "pull_state": dict(source.pull_state or {}),
     }
 
 
@@ -233,3 +238,21 @@ def listing(session: Session, config: Config) -> list[dict[str, Any]]:
     """Every source, by name."""
     rows = session.scalars(select(m.Source).order_by(m.Source.name))
     return [describe(session, config, source) for source in rows]
+
+
+def health_of_all(
+    session: Session, config: Config, now: datetime
+) -> list[tuple[str, health.Health]]:
+    """Every active source's health, by name."""
+    rows = session.scalars(
+        select(m.Source).where(m.Source.retired_at.is_(None)).order_by(m.Source.name)
+    )
+    return [
+        (s.name, health.of(session, config, s, effective_settings(session, config, s.name), now))
+        for s in rows
+    ]
+
+
+def failing(session: Session, config: Config, now: datetime) -> dict[str, str]:
+    """The scheduled sources whose pulls fail, with why (for ``/readyz``)."""
+    return {n: h.failing for n, h in health_of_all(session, config, now) if h.failing is not None}

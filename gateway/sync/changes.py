@@ -45,6 +45,8 @@ class Policy:
     removal_min: int = 2
     schools: tuple[str, ...] = ()  # the source's schools by key, path or name; () = every one
     welcome: str = ""  # the language new accounts are e-mailed their access data in; "": none
+    additions_only: str = ""  # the rollover window (FIRST..LAST) today falls in: no removals
+    only_school: str = ""  # a re-run for one school: the others are left alone (``schools``)
 
 
 @dataclass

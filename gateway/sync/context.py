@@ -135,9 +135,10 @@ class Context:
 
     def removal_allowed(self) -> bool:
         """Whether the feed may remove what it says is gone; counts what it may not."""
-        if not self.policy.removals:
+        allowed = self.policy.removals and not self.policy.additions_only
+        if not allowed:
             self.ignored_removals += 1
-        return self.policy.removals
+        return allowed
 
     def skip_person(self, key: str) -> None:
         """Note that a person is not synced, so their memberships and links are skipped too."""
@@ -176,7 +177,16 @@ class Context:
 
     def summarise_blocked(self) -> None:
         """Turn the per-school skip counts into one info issue each."""
-        if self.ignored_removals:
+        if self.ignored_removals and self.policy.additions_only:
+            self.issue(
+                "info",
+                "additions_only",
+                "",
+                "",
+                f"{self.ignored_removals} removal(s) the feed asked for were not made: the "
+                f"source is in its additions-only window {self.policy.additions_only}",
+            )
+        elif self.ignored_removals:
             self.issue(
                 "info",
                 "removals_off",
@@ -198,7 +208,15 @@ class Context:
             self.issue("info", "setting_off", entity, school, message, skipped=count)
 
     def _out_of_scope(self, entity: str, school: str, count: int) -> None:
-        """One error for the records of a school the source may not write to."""
+        """One error for the records of a school the source may not write to (or, in a run
+        for one school, one note for another school's records, left alone)."""
+        if self.policy.only_school:
+            message = (
+                f"{count} {entity} at {self.tree.name(school)} left alone: "
+                f"this run is for {self.policy.only_school} only"
+            )
+            self.issue("info", "other_school", entity, school, message, skipped=count)
+            return
         allowed = ", ".join(self.policy.schools)
         name = self.tree.name(school)
         message = f"{count} {entity} at {name} skipped: outside this source's schools ({allowed})"

@@ -71,6 +71,10 @@ def _remove_links(
         gone = guardian in ctx.expiring or student in ctx.expiring or pair in deleted
         if pair in wanted or not (gone or full) or not _student_in_scope(ctx, student):
             continue
+        expiring = guardian in ctx.expiring or student in ctx.expiring
+        if not expiring and isinstance(student, int) and not _links_sync(ctx, student):
+            ctx.plan.changes["guardian_links"].unchanged += 1
+            continue  # a paused school (auto_sync, sync_guardians off) keeps its links
         if ctx.removal_allowed():
             before = {"guardian_id": guardian, "student_id": student, "status": "active"}
             changes_row = (link_id, f"{guardian}>{student}", "remove", before)
@@ -81,3 +85,8 @@ def _student_in_scope(ctx: Context, student: int) -> bool:
     """Whether a stored link's pupil is at one of the source's schools, or at none yet."""
     schools = ctx.snapshot.schools_of(student) if ctx.policy.schools else ()
     return not schools or any(ctx.id_in_scope(school) for school in schools)
+
+
+def _links_sync(ctx: Context, student: int) -> bool:
+    """Whether the pupil's schools let this run remove their guardians' links."""
+    return ctx.may_remove(ctx.snapshot.schools_of(student), "guardians")

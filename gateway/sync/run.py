@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import Config
 from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
-from gateway.store import lookup, owners, runs, snapshot, sources, writer
+from gateway.store import lookup, owners, runs, schedules, snapshot, sources, writer
 from gateway.store import revert as revert_inputs
 from gateway.store.locks import source_lock, write_lock
 from gateway.store.progress import Listener, RunProgress
@@ -168,6 +168,12 @@ def run(
             source_id = sources.ensure(session, feed.source_name, feed.format)
             settings = sources.effective_settings(session, config, feed.source_name)
             policy = policy_for(config, feed, settings, sources.scope(session, source_id), today)
+            only = str(feed.options.get("only_school", ""))
+            if only:  # checked against the source's schools when the run was queued
+                policy = dataclasses.replace(policy, schools=(only,), only_school=only)
+            rollover = schedules.window_on(session, source_id, "additions_only", policy.today)
+            if rollover is not None:
+                policy = dataclasses.replace(policy, additions_only=schedules.span(rollover))
             if run_id is None:
                 run_id = runs.start(
                     session,

@@ -11,16 +11,18 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+import scheduler.service as scheduler
 from gateway.auth.oauth_clients import StoreTokens
 from gateway.config import Config
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthorized, UsageError
 from gateway.queue import worker
 from gateway.queue.spool import TooLarge
-from gateway.store import migrate
+from gateway.store import migrate, owners
+from gateway.store import sources as stored_sources
 from gateway.store.db import make_engine, make_sessions
 from gateway.store.oneroster_roster import StoreRoster
 from gateway.users.mail import Mailer
-from gateway.web import admin, api, auth, metrics, push, sources
+from gateway.web import admin, api, auth, metrics, push, schedules, sources
 from gateway.web.keys import config_key, engine_key, sessions_key, workers_key
 from mapping.settings import SettingError
 from oneroster import provider
@@ -117,9 +119,20 @@ def _readiness(engine: Engine, in_hand: Mapping[int, int], timeout: float) -> di
     return {"workers": stalled} if stalled else {}
 
 
+def _sources(app: web.Application) -> dict[str, str]:
+    """The scheduled sources whose pulls fail, and why."""
+    with app[sessions_key]() as session:
+        return stored_sources.failing(session, app[config_key], owners.now())
+
+
 async def ready(request: web.Request) -> web.Response:
     """Readiness check: 200 when the store is reachable and current and this process's
-    workers are at work, else 503 saying why."""
+    workers are at work, else 503 saying why.
+
+    Failing pulls are reported under ``sources`` but leave the status 200: this process can
+    serve (pushes, the API, other sources' runs), and a load balancer that took it out
+    would take every replica out alike for one register's outage.
+    """
     app = request.app
     workers = app.get(workers_key)
     trouble = workers.trouble() if workers else "the queue's workers are not running"
@@ -128,8 +141,10 @@ async def ready(request: web.Request) -> web.Response:
     problems = await asyncio.to_thread(_readiness, app[engine_key], in_hand, timeout)
     if trouble:
         problems.setdefault("workers", trouble)
-    body = {"status": "not ready" if problems else "ok", **problems}
-    return web.json_response(body, status=503 if problems else 200)
+    if problems:
+        return web.json_response({"status": "not ready", **problems}, status=503)
+    failing = await asyncio.to_thread(_sources, app)
+    return web.json_response({"status": "ok", "sources": failing})
 
 
 def create_app(config: Config) -> web.Application:
@@ -139,6 +154,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_workers)
     app.cleanup_ctx.append(_mailer)
+    app.cleanup_ctx.append(scheduler.run)
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
     metrics.create(app)
@@ -146,6 +162,7 @@ def create_app(config: Config) -> web.Application:
     admin_api.add_routes(auth.routes)
     api.add_routes(admin_api)
     admin_api.add_routes(sources.routes)
+    admin_api.add_routes(schedules.routes)
     app.add_subapp("/api", admin_api)
     app.add_subapp("/admin", admin.create())
     app.add_subapp("/push", push.create())

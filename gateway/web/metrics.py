@@ -23,7 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.auth import admins
+from gateway.config import Config
 from gateway.store import models as m
+from gateway.store import owners, sources
 from gateway.sync import runlog
 from gateway.users.mail import OutboxCollector
 from gateway.web.keys import config_key, sessions_key
@@ -42,6 +44,7 @@ class Metrics:
     run_seconds: Histogram
     records: Counter
     push_bytes: Counter  # the push route adds each body's size: push_bytes.labels(source)
+    pulls_failed: Counter  # the scheduler counts each scheduled pull that failed its tries
 
 
 metrics_key = web.AppKey("metrics", Metrics)
@@ -50,8 +53,10 @@ metrics_key = web.AppKey("metrics", Metrics)
 class StoreCollector(Collector):
     """Runs by source and state, and the queue's depth, read from the store at each scrape."""
 
-    def __init__(self, sessions: Callable[[], sessionmaker[Session]]) -> None:
-        self.sessions = sessions
+    def __init__(
+        self, sessions: Callable[[], sessionmaker[Session]], config: Callable[[], Config]
+    ) -> None:
+        self.sessions, self.config = sessions, config
 
     def describe(self) -> Iterator[Metric]:
         """The families this collector yields, without asking the store."""
@@ -59,9 +64,12 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         """The families with their values from the store (store_up 0 when it cannot answer)."""
-        runs, queued, up = self._families()
+        runs, queued, up, stale, failing = self._families()
         try:
             with self.sessions()() as session:
+                for name, health in sources.health_of_all(session, self.config(), owners.now()):
+                    stale.add_metric([name], int(health.stale))
+                    failing.add_metric([name], int(health.failing is not None))
                 by_state = select(m.Source.name, m.ImportRun.state, func.count()).outerjoin(
                     m.Source, m.ImportRun.source_id == m.Source.id
                 )
@@ -77,11 +85,12 @@ class StoreCollector(Collector):
             yield up
             return
         up.add_metric([], 1)
-        yield from (runs, queued, up)
+        yield from (runs, queued, up, stale, failing)
 
     @staticmethod
-    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
-        """Empty families: runs by source and state, queue depth, whether the store answered."""
+    def _families() -> tuple[GaugeMetricFamily, ...]:
+        """Empty families: runs by source and state, queue depth, whether the store answered,
+        and each source's health (gateway.store.health)."""
         return (
             GaugeMetricFamily(
                 "rostergate_runs",
@@ -90,6 +99,16 @@ class StoreCollector(Collector):
             ),
             GaugeMetricFamily("rostergate_queue_depth", "Runs waiting in the queue"),
             GaugeMetricFamily("rostergate_store_up", "Whether the store answered the scrape"),
+            GaugeMetricFamily(
+                "rostergate_source_stale",
+                "1 when the source has had no successful run within its stale_after hours",
+                labels=["source"],
+            ),
+            GaugeMetricFamily(
+                "rostergate_source_failing",
+                "1 when the scheduled source's latest run failed",
+                labels=["source"],
+            ),
         )
 
 
@@ -111,7 +130,7 @@ class RunObserver(logging.Handler):
 def create(app: web.Application) -> Metrics:
     """A fresh registry for this app, its store read through the app's sessions."""
     registry = CollectorRegistry()
-    registry.register(StoreCollector(lambda: app[sessions_key]))
+    registry.register(StoreCollector(lambda: app[sessions_key], lambda: app[config_key]))
     registry.register(OutboxCollector(lambda: app[sessions_key]))
     metrics = Metrics(
         registry,
@@ -131,6 +150,12 @@ def create(app: web.Application) -> Metrics:
         Counter(
             "rostergate_push_bytes",
             "Bytes of feed bodies pushed to this process",
+            ["source"],
+            registry=registry,
+        ),
+        Counter(
+            "rostergate_pulls_failed",
+            "Scheduled pulls this process made that failed after all their tries",
             ["source"],
             registry=registry,
         ),

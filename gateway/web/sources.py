@@ -11,15 +11,25 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import audit, scopes
 from gateway.errors import UsageError
-from gateway.store import sources
+from gateway.pull.settings import KEYS, REST, changed, checked
+from gateway.store import pulls, sources
+from gateway.store.pulls import SECRETS
 from gateway.web.auth import in_store
 from gateway.web.keys import config_key, principal_key
 from gateway.web.spec import describe
 
 routes = web.RouteTableDef()
+ALL_PULL_KEYS = sorted({key for keys in KEYS.values() for key in keys})
 NAME = r"/sources/{name:[^/]+}"
 TAG = "sources"
 SCHOOLS = {"type": "array", "items": {"type": "string"}}
+# How a source is pulled; secrets are write-only (the source shows only which are set).
+PULL = {
+    "type": "object",
+    "nullable": True,
+    "properties": {key: {"type": "string", "nullable": True} for key in ALL_PULL_KEYS},
+    "additionalProperties": False,
+}
 CREATE_BODY = {
     "type": "object",
     "properties": {
@@ -27,6 +37,7 @@ CREATE_BODY = {
         "format": {"type": "string", "enum": list(sources.FORMATS)},
         "schools": SCHOOLS,
         "settings": {"type": "object"},
+        "pull": PULL,
     },
     "required": ["name", "format"],
 }
@@ -36,6 +47,7 @@ CHANGE_BODY = {
         "format": {"type": "string", "enum": list(sources.FORMATS)},
         "schools": SCHOOLS,
         "settings": {"type": "object"},
+        "pull": PULL,
     },
 }
 
@@ -68,6 +80,14 @@ def _field(body: dict[str, Any], key: str, kind: type, default: Any = None) -> A
     if wrong or (isinstance(value, list) and not all(isinstance(v, str) for v in value)):
         raise UsageError(f"{key} must be {KINDS[kind]}, not {value!r}")
     return value
+
+
+def _audited(body: dict[str, Any]) -> dict[str, Any]:
+    """A body as the audit log keeps it: pull secrets named, never their values."""
+    pull = body.get("pull")
+    if not isinstance(pull, dict):
+        return body
+    return {**body, "pull": {k: "(set)" if k in SECRETS else v for k, v in pull.items()}}
 
 
 async def _as_site(
@@ -115,9 +135,12 @@ async def create_source(request: web.Request) -> web.Response:
             _field(body, "schools", list, []) or [],
             _field(body, "settings", dict, {}) or {},  # null: none of its own
         )
+        pull = _field(body, "pull", dict)
+        if pull is not None or source.format == REST:
+            pulls.configure(session, source.name, checked(config, source.format or "", pull or {}))
         return sources.describe(session, config, source)
 
-    row = await _as_site(request, "add sources", work, "source.add", body)
+    row = await _as_site(request, "add sources", work, "source.add", _audited(body))
     return _json(row, status=201)
 
 
@@ -150,9 +173,14 @@ async def change_source(request: web.Request) -> web.Response:
             schools=_field(body, "schools", list),
             settings=_field(body, "settings", dict),
         )
+        pull = _field(body, "pull", dict)
+        if pull is not None:
+            pulls.configure(session, name, changed(config, source.format or "", source.pull, pull))
+        elif "pull" in body:  # null: no longer pulled
+            pulls.configure(session, name, None)
         return sources.describe(session, config, source)
 
-    return _json(await _as_site(request, "change sources", work, "source.set", body))
+    return _json(await _as_site(request, "change sources", work, "source.set", _audited(body)))
 
 
 @routes.delete(NAME)

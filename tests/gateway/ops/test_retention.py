@@ -130,3 +130,30 @@ def test_the_input_of_a_run_still_queued_or_running_stays_however_old(
 
     assert cleaned.spool_files == [str(done)]
     assert queued.exists() and running.exists() and not done.exists()
+
+
+def test_each_sources_last_keep_feeds_applied_inputs_stay_however_old(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    inputs = [spool_file(spool, f"{n}/feed.xml", OLD) for n in range(5)]
+    package = spool_file(spool, "5/package/users.csv", OLD).parent  # a OneRoster folder
+    with sessions.begin() as session:
+        source = m.Source(name="sis", schools=[], settings={})
+        session.add(source)
+        session.flush()
+        for n, (path, state) in enumerate(
+            zip(
+                [*inputs, package],
+                ["applied", "applied", "failed", "applied", "applied", "applied"],
+                strict=True,
+            )
+        ):
+            run = add_run(session, state, OLD, plan=None)
+            row = session.get_one(m.ImportRun, run)
+            row.source_id, row.spool_path, row.file = source.id, str(path), f"{n}"
+        config = Config(spool_dir=str(spool), keep_feeds=3)
+        cleaned = retention.clean(session, config, NOW)
+    kept = [inputs[3], inputs[4], package / "users.csv"]
+    assert sorted(cleaned.spool_files) == sorted(str(p) for p in inputs[:3])
+    assert all(path.exists() for path in kept)

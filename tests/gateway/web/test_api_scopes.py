@@ -20,6 +20,7 @@ SORBY = {
     "group": "9B",
     "profile": "Staff",
     "name": "sorby",  # a source
+    "window": "1",  # a source's window
 }
 # Routes that answer every admin about themselves, or list only what the caller reaches.
 OWN = {

@@ -36,7 +36,7 @@ async def test_ready_when_the_store_is_current(
     client = await aiohttp_client(create_app(Config(database_url=database_url)))
     assert (await client.get("/healthz")).status == 200
     response = await client.get("/readyz")
-    assert response.status == 200 and await response.json() == {"status": "ok"}
+    assert response.status == 200 and await response.json() == {"status": "ok", "sources": {}}
 
 
 async def test_not_ready_when_migrations_are_missing(

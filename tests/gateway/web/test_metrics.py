@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,23 @@ async def test_a_store_that_does_not_answer_is_reported_not_raised(
     got = samples(await response.text())
     assert got[("rostergate_store_up", ())] == 0
     assert not [name for name, _ in got if name in ("rostergate_runs", "rostergate_queue_depth")]
+
+
+async def test_stale_and_failing_sources_are_flagged(
+    aiohttp_client: ClientMaker, database_url: str, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        old = datetime.now() - timedelta(hours=30)
+        session.add(m.Source(name="fresh", schedule="every 1h", created_at=datetime.now()))
+        pulled = m.Source(name="sis", schedule="every 1h", created_at=old)
+        session.add(pulled)
+        session.flush()
+        session.add(
+            m.ImportRun(source_id=pulled.id, state="failed", error="HTTP 503", finished_at=old)
+        )
+    app = create_app(Config(database_url=database_url, stale_after=24))
+    got = samples(await (await (await aiohttp_client(app)).get("/metrics")).text())
+    assert got[("rostergate_source_stale", (("source", "sis"),))] == 1
+    assert got[("rostergate_source_failing", (("source", "sis"),))] == 1
+    assert got[("rostergate_source_stale", (("source", "fresh"),))] == 0
+    assert got[("rostergate_source_failing", (("source", "fresh"),))] == 0

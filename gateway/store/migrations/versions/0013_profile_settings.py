@@ -1,7 +1,7 @@
 """Each profile's values of the settings catalogue (mapping/profile_catalogue.csv).
 
 Revision ID: profile_settings
-Revises: oauth_clients
+Revises: column_mappings
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "profile_settings"
-down_revision = "oauth_clients"
+down_revision = "column_mappings"
 branch_labels = None
 depends_on = None
 

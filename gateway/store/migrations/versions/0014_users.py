@@ -1,7 +1,7 @@
 """users and access: birthdays, admin-set expiry, password hashes and rules, the mail outbox
 
 Revision ID: users
-Revises: oauth_clients
+Revises: profile_settings
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "users"
-down_revision = "oauth_clients"
+down_revision = "profile_settings"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,95 @@
+"""Scheduler fixtures: a scheduled source, a pull that spools a OneRoster world and queues
+it (the way ``gateway.pull`` does), and running what waits in the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config import Config
+from gateway.pull import PullResult
+from gateway.queue import enqueue, spool
+from gateway.queue import runs as queue
+from gateway.store import models as m
+from gateway.store import schedules, sources
+from gateway.store.schedules import Schedule
+from gateway.sync import run as sync
+from tests.support.packages import World, nordby
+
+
+@dataclass
+class FakePull:
+    """A pull that queues the world it is given (or fails, as a pull that gave up does)."""
+
+    folder: Path
+    world: World = field(default_factory=lambda: nordby(4))
+    fails: str = ""
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    async def __call__(
+        self, sessions: sessionmaker[Session], config: Config, name: str, **options: Any
+    ) -> PullResult:
+        self.calls.append((name, options.get("origin", "cli")))
+        if self.fails:
+            return PullResult(0, "failed", self.fails)
+        package = self.world.write(self.folder / f"pull{len(self.calls)}")
+        copy = spool.spool_file(package, spool.directory(config))
+        with sessions.begin() as session:
+            run = enqueue(
+                session, source=name, fmt="oneroster", spool_path=copy, origin=options["origin"]
+            )
+        return PullResult(run, "queued")
+
+
+@pytest.fixture
+def config(database_url: str, tmp_path: Path) -> Config:
+    """The test's store, a spool folder in the test's folder."""
+    return Config(database_url=database_url, spool_dir=str(tmp_path / "spool"))
+
+
+@pytest.fixture
+def fake_pull(tmp_path: Path) -> FakePull:
+    """A pull that queues Nordby's world."""
+    return FakePull(tmp_path / "pulled")
+
+
+@pytest.fixture
+def scheduled(sessions: sessionmaker[Session]) -> str:
+    """A OneRoster source pulled every hour: its name."""
+    with sessions.begin() as session:
+        sources.add(session, "sis", "oneroster", [], {})
+        schedules.set_schedule(session, "sis", Schedule(every=3600))
+    return "sis"
+
+
+Drain = Callable[..., list[str]]
+
+
+@pytest.fixture
+def drain(sessions: sessionmaker[Session], config: Config) -> Drain:
+    """Apply the queued runs as a worker does (as of ``today``, when given); their states."""
+
+    def apply(today: date | None = None) -> list[str]:
+        states = []
+        while True:
+            with sessions.begin() as session:
+                claimed = queue.claim(session)
+            if claimed is None:
+                return states
+            report = sync.run(sessions, config, claimed.feed(), run_id=claimed.run, today=today)
+            states.append(report.state)
+
+    return apply
+
+
+def issue_codes(sessions: sessionmaker[Session], run: int) -> list[str]:
+    """The codes of a run's issues."""
+    with sessions() as session:
+        return list(session.scalars(select(m.RunIssue.code).where(m.RunIssue.run_id == run)))
