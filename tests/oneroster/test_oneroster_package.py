@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import oneroster
-from mapping.records import FeedError, Membership
+from mapping.records import FeedError, Membership, MembershipBatch
 
 MANIFEST = "propertyName,value\noneroster.version,1.2\nfile.orgs,bulk\n"
 ORGS = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
@@ -168,21 +168,31 @@ def test_files_below_the_root_are_ignored(tmp_path: Path, read: Callable[..., An
     assert read(path).codes() == [("warning", "unknown_file", "old/users.csv", None)]
 
 
-def test_rows_stream(tmp_path: Path) -> None:
-    """The first membership arrives before the rest of a large file is read."""
+def _large_enrollments(path: Path) -> Path:
     head = "sourcedId,classSourcedId,schoolSourcedId,userSourcedId,role\n"
     body = "".join(f"e{i},c,s,u{i},student\n" for i in range(200_000))
-    path = make_zip(
-        tmp_path / "p.zip",
-        {
-            "manifest.csv": "propertyName,value\noneroster.version,1.2\nfile.enrollments,bulk\n",
-            "enrollments.csv": head + body,
-        },
-    )
-    stream = oneroster.read(path, oneroster.ReadOptions())
+    manifest = "propertyName,value\noneroster.version,1.2\nfile.enrollments,bulk\n"
+    return make_zip(path, {"manifest.csv": manifest, "enrollments.csv": head + body})
+
+
+def test_rows_stream(tmp_path: Path) -> None:
+    """Read row by row, the first membership arrives before the rest of the file is read."""
+    path = _large_enrollments(tmp_path / "p.zip")
+    stream = oneroster.read(path, oneroster.ReadOptions(column_bytes=1 << 62))
     first = next(stream)
     assert isinstance(first, Membership) and first.key == "e0" and first.line == 2
     del stream  # closing the generator closes the zip
+
+
+def test_a_large_enrollments_file_is_one_batch(tmp_path: Path) -> None:
+    """Over ``column_bytes`` (4 MiB by default) the file's plain rows come as one batch."""
+    path = _large_enrollments(tmp_path / "p.zip")
+    (batch,) = [r for r in oneroster.read(path) if isinstance(r, MembershipBatch)]
+    assert len(batch) == 200_000 and len(batch.persons) == 200_000 and batch.groups == ["c"]
+    last = batch.membership(199_999)
+    assert (last.person, last.group, last.role, last.key, last.line) == (
+        "u199999", "c", "student", "e199999", 200_001
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
