@@ -29,6 +29,8 @@ from oneroster.state import State
 # A cell the row path would strip or report: anything but printable ASCII, or an edge space.
 _UNUSUAL = r"[^\x20-\x7e]|^ | $"
 _FOLDED_ROLES = {w.casefold() for w in ROLE_WORDS}
+# malloc's pool hands freed memory back; arrow's default one keeps it for the next file.
+POOL = pa.system_memory_pool()
 Rows = list[tuple[int, list[str]]]  # (line, cells) of the rows left to the row path
 
 
@@ -86,6 +88,7 @@ def _parse(body: memoryview, table: Table) -> pa.Table | None:
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
+            memory_pool=POOL,
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
