@@ -43,6 +43,9 @@ HANDLERS: dict[str, tuple[Builder, Fast, Finisher]] = {
     "users": (people.user, fast.users, people.finish_users),
     "enrollments": (entities.enrollment, fast.enrollments, _nothing),
 }
+# A file read column-wise is held whole (with pyarrow's table of it, about three times
+# its size): past this it streams row by row, as every file below ``column_bytes`` does.
+COLUMN_MAX_BYTES = 256 * 1024 * 1024
 # Files recognised but not read, and what the report says about them.
 _SENSITIVE = "demographics are sensitive data the gateway does not need, so it keeps none"
 NOT_READ: dict[str, tuple[Severity, str, str]] = {
@@ -79,7 +82,8 @@ def _read_file(
 ) -> Iterator[Record | RowIssue]:
     """One file: header issues, then each row's records and issues, then its summaries."""
     build, make_fast, finish = HANDLERS[spec.name]
-    whole = spec.name == "enrollments" and package.size(member) >= package.column_bytes
+    columns = spec.name == "enrollments"
+    whole = columns and package.column_bytes <= package.size(member) <= COLUMN_MAX_BYTES
     data = package.read_bytes(member) if whole else b""
     with _text(package, member, data) as stream:
         table = Table(stream, member, spec, mode, package.max_line_bytes)

@@ -11,6 +11,7 @@ import pytest
 
 import oneroster
 from mapping.records import FeedError, Membership, MembershipBatch
+from oneroster import reader
 
 MANIFEST = "propertyName,value\noneroster.version,1.2\nfile.orgs,bulk\n"
 ORGS = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
@@ -214,3 +215,13 @@ def test_sniff_without_manifest(tmp_path: Path) -> None:
     assert oneroster.sniff(make_zip(tmp_path / "a.zip", {"users.csv": users}))
     assert not oneroster.sniff(make_zip(tmp_path / "b.zip", {"readme.txt": "hello"}))
     assert oneroster.sniff(make_zip(tmp_path / "c.zip", {"../manifest.csv": MANIFEST}))
+
+
+def test_a_file_past_the_column_cap_streams_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file too large to hold whole is read as it streams, as small files are."""
+    monkeypatch.setattr(reader, "COLUMN_MAX_BYTES", 1024 * 1024)
+    path = _large_enrollments(tmp_path / "p.zip")
+    first = next(oneroster.read(path))
+    assert isinstance(first, Membership) and first.line == 2
