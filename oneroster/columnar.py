@@ -21,7 +21,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from mapping.records import MembershipBatch
-from mapping.values import problem
 from oneroster.columns import ROLE_WORDS
 from oneroster.rows import Table
 from oneroster.state import State
@@ -128,9 +127,6 @@ def _not_plain(cells: dict[str, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]:
         column = _column(cells, name)
         if column is not None:
             bad |= _mask(pc.not_equal(column, ""))
-    key = _column(cells, "sourcedId")
-    if key is not None:
-        bad |= _mask(pc.greater(pc.utf8_length(key), 255))
     return bad
 
 
@@ -156,15 +152,14 @@ def _unknown(cells: dict[str, Any], state: State) -> np.ndarray[Any, np.dtype[np
 
 
 def _known(state: State, name: str) -> Callable[[str], bool]:
-    """Whether a key is one the store can hold that file ``name`` has (any, if not read)."""
+    """Whether file ``name`` has a key (any, if it is not read)."""
     keys = state.keys.get(name) if name in state.modes else None
-    return lambda key: problem(key, "key") is None and (keys is None or key in keys)
+    return lambda key: keys is None or key in keys
 
 
 def _plain_role(word: str) -> bool:
     """A role the row path reads without a word: not a spec role in another case."""
-    variant = word not in ROLE_WORDS and word.casefold() in _FOLDED_ROLES
-    return not variant and problem(word, "role") is None
+    return word in ROLE_WORDS or word.casefold() not in _FOLDED_ROLES
 
 
 def _batch(

@@ -33,7 +33,7 @@ def _mostly(plain: list[str], *quirks: str) -> st.SearchStrategy[str]:
 
 enrollment = st.fixed_dictionaries(
     {
-        "key": _mostly(["e"], "", "e,comma", 'e"quote', " e"),
+        "key": _mostly(["e"], "", "e,comma", 'e"quote', " e", "e" + "x" * 300),
         "status": _mostly([""], "tobedeleted", "active", "Active"),
         "user": _mostly(USER_KEYS, "x9", ""),
         "class": _mostly(list(CLASS_KEYS), "k9", ""),
