@@ -31,6 +31,7 @@ Conventions shared by every reader:
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -129,6 +130,49 @@ class Membership:
     file: str = ""
 
 
+@dataclass(slots=True, eq=False)
+class MembershipBatch:
+    """Many plain memberships of one file (active, no dates, no primary flag) as columns.
+
+    The key columns are dictionary-encoded: row i is ``persons[person[i]]`` in
+    ``groups[group[i]]`` as ``roles[role[i]]``, sent on line ``lines[i]``. Row i's own key
+    (an enrollment's sourcedId) is ``keys[key_ends[i]:key_ends[i + 1]]`` in UTF-8. A large
+    file is one record, not a million (``oneroster.columnar``); ``batch.membership(i)``
+    gives the row as a single record where one is needed.
+    """
+
+    persons: list[str]
+    groups: list[str]
+    roles: list[str]
+    person: array[int]
+    group: array[int]
+    role: array[int]
+    lines: array[int]
+    keys: bytes
+    key_ends: array[int]
+    source: str = ""
+    file: str = ""
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def key(self, row: int) -> str:
+        """Row ``row``'s own key."""
+        return self.keys[self.key_ends[row] : self.key_ends[row + 1]].decode()
+
+    def membership(self, row: int) -> Membership:
+        """Row ``row`` as a single record."""
+        return Membership(
+            self.persons[self.person[row]],
+            self.groups[self.group[row]],
+            self.roles[self.role[row]],
+            key=self.key(row),
+            source=self.source,
+            line=self.lines[row],
+            file=self.file,
+        )
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class GuardianLink:
     """A guardian responsible for a student (both are person keys)."""
@@ -167,7 +211,7 @@ class RowIssue:
     skipped: int = 0  # how many of its entity's records the plan skipped for this reason
 
 
-Record = Person | Org | Group | Membership | GuardianLink | Scope
+Record = Person | Org | Group | Membership | MembershipBatch | GuardianLink | Scope
 
 
 class FeedError(Exception):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
+from operator import sub
 from types import MappingProxyType
 
 from email_validator import EmailNotValidError, validate_email
@@ -21,6 +22,7 @@ from mapping.records import (
     Group,
     GuardianLink,
     Membership,
+    MembershipBatch,
     Org,
     Person,
     Record,
@@ -74,8 +76,24 @@ def checked(stream: Iterable[Item]) -> Iterator[Item]:
             yield printable_issue(item)
         elif isinstance(item, Scope):
             yield item
+        elif isinstance(item, MembershipBatch):
+            yield from _batch(item, check)
         else:
             yield from check.record(item)
+
+
+def _batch(batch: MembershipBatch, check: _Checker) -> Iterator[Item]:
+    """The batch when the store can hold all its values; else its rows, each checked."""
+    ends = batch.key_ends
+    longest = max(map(sub, ends[1:], ends), default=0)  # in bytes: at least the characters
+    values = [(v, "key") for v in (*batch.persons, *batch.groups)]
+    values += [(role, "role") for role in batch.roles]
+    printable = batch.keys.decode().isprintable()
+    if longest <= _KEY and printable and not any(check.bad(v, kind) for v, kind in values):
+        yield batch
+        return
+    for row in range(len(batch)):
+        yield from check.record(batch.membership(row))
 
 
 def problem(value: str, kind: str) -> Problem | None:

@@ -15,6 +15,8 @@ class ReadOptions:
     in all, and no member (above 1 MiB) that inflates more than ``max_ratio``
     times; both what the headers declare and what is actually read are counted.
     ``max_line_bytes`` caps a line (and so a field) of any file; a longer line fails the feed.
+    ``column_bytes``: an enrollments.csv at least this large is read column-wise
+    (``oneroster.columnar``); smaller ones row by row.
     ``today`` is the day roles.csv's beginDate and endDate are held against (None: today).
     """
 
@@ -23,4 +25,5 @@ class ReadOptions:
     max_total_bytes: int = 2 * 1024**3
     max_ratio: int = 100
     max_line_bytes: int = 1024 * 1024
+    column_bytes: int = 4 * 1024 * 1024
     today: date | None = None

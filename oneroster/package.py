@@ -95,6 +95,7 @@ class Package:
         self.path = path
         self.display = options.file or path.name
         self.max_line_bytes = options.max_line_bytes
+        self.column_bytes = options.column_bytes
         self._zip: zipfile.ZipFile | None = None
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self._budget = _Budget(options.max_total_bytes)
@@ -155,6 +156,17 @@ class Package:
             io.TextIOWrapper(raw, "utf-8", "surrogateescape", newline="") as text,
         ):
             yield text
+
+    def size(self, name: str) -> int:
+        """One file's size in bytes, as its zip header or the file system says."""
+        if self._zip is None:
+            return (self.path / name).stat().st_size
+        return self._infos[name].file_size
+
+    def read_bytes(self, name: str) -> bytes:
+        """One file whole, counted against the package's limits as a stream is."""
+        with self._open_bytes(name) as raw:
+            return raw.read()
 
     @contextmanager
     def _open_bytes(self, name: str) -> Iterator[IO[bytes]]:

@@ -8,12 +8,15 @@ lacks a required column declares nothing, rather than every account gone.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 from mapping.records import FeedError, Record, RowIssue, Scope, Severity
-from oneroster import entities, fast, manifest, people
+from oneroster import columnar, entities, fast, manifest, people
 from oneroster.columns import COMMON, IGNORED, READ, SCOPE_FILES, FileSpec, Mode, file_names
 from oneroster.options import ReadOptions
 from oneroster.package import Package, opened, zip_like
@@ -40,6 +43,9 @@ HANDLERS: dict[str, tuple[Builder, Fast, Finisher]] = {
     "users": (people.user, fast.users, people.finish_users),
     "enrollments": (entities.enrollment, fast.enrollments, _nothing),
 }
+# A file read column-wise is held whole (with pyarrow's table of it, about three times
+# its size): past this it streams row by row, as every file below ``column_bytes`` does.
+COLUMN_MAX_BYTES = 256 * 1024 * 1024
 # Files recognised but not read, and what the report says about them.
 _SENSITIVE = "demographics are sensitive data the gateway does not need, so it keeps none"
 NOT_READ: dict[str, tuple[Severity, str, str]] = {
@@ -76,18 +82,36 @@ def _read_file(
 ) -> Iterator[Record | RowIssue]:
     """One file: header issues, then each row's records and issues, then its summaries."""
     build, make_fast, finish = HANDLERS[spec.name]
-    with package.open_text(member) as stream:
+    columns = spec.name == "enrollments"
+    whole = columns and package.column_bytes <= package.size(member) <= COLUMN_MAX_BYTES
+    data = package.read_bytes(member) if whole else b""
+    with _text(package, member, data) as stream:
         table = Table(stream, member, spec, mode, package.max_line_bytes)
         yield from table.drain()
         if table.header.failed:
             return
         state.begin(spec.name, mode, member)
-        yield from table.records(make_fast(table, state), functools.partial(build, state))
+        batch, rest = columnar.split(data, table, state) if whole else (None, None)
+        if batch is not None:
+            yield batch
+        yield from table.records(make_fast(table, state), functools.partial(build, state), rest)
         state.keys[spec.name].update(table.damaged)  # what names them is not left dangling
         yield from finish(state, table)
         yield from table.drain()
         yield from table.summaries()
     state.done.add(spec.name)
+
+
+@contextmanager
+def _text(package: Package, member: str, data: bytes) -> Iterator[IO[str]]:
+    """A file as text: from ``data`` when it was read whole, else streamed from the package."""
+    if not data:
+        with package.open_text(member) as stream:
+            yield stream
+        return
+    raw = io.BytesIO(data)
+    with io.TextIOWrapper(raw, "utf-8", "surrogateescape", newline="") as stream:
+        yield stream
 
 
 def sniff(path: Path) -> bool:

@@ -34,10 +34,11 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from mapping.records import FeedError, Record, RowIssue, Scope
+from mapping.records import FeedError, MembershipBatch, Record, RowIssue, Scope
 from oneroster import reader
 from oneroster.columns import Mode, Version
 from oneroster.options import ReadOptions
+from oneroster.package import UNBOUNDED
 from oneroster.restauth import Auth, Authorizer
 from oneroster.resthttp import Fetcher, Retry
 from oneroster.restrows import Writer
@@ -125,9 +126,10 @@ def _records(
     yield from issues
     labels = {f"{name}.csv": f"{base}/{name}" for name in COLLECTIONS}
     labels["roles.csv"] = f"{base}/users"
-    read = ReadOptions(file=base, today=today)
+    # Row by row: a REST record has no line, and a batch's rows have theirs.
+    read = ReadOptions(file=base, today=today, column_bytes=UNBOUNDED)
     for item in reader.read(folder, read):
-        if not isinstance(item, Scope):
+        if not isinstance(item, Scope | MembershipBatch):
             # A REST record has no line: it is found by its key in its collection.
             item.file, item.line = labels.get(item.file, base), None
         if isinstance(item, RowIssue):

@@ -11,7 +11,7 @@ parsed cells; every other row becomes a ``Row`` here and is read carefully.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -122,9 +122,29 @@ class Table:
             if row is not None:
                 yield row
 
-    def records(self, fast: FastRow, careful: Careful) -> Iterator[Record | RowIssue]:
-        """Each row's records, then its issues: by ``fast`` where it can, else ``careful``."""
-        for start, cells in self._records:
+    @property
+    def lines_read(self) -> int:
+        """How many physical lines have been read so far."""
+        return self._lines.line
+
+    @property
+    def limit(self) -> int:
+        """The cap on a line's length in bytes."""
+        return self._lines.limit
+
+    @property
+    def delimiter(self) -> str:
+        """The cell delimiter the header showed."""
+        return self._lines.delimiter
+
+    def records(
+        self, fast: FastRow, careful: Careful, rows: Iterable[tuple[int, list[str]]] | None = None
+    ) -> Iterator[Record | RowIssue]:
+        """Each row's records, then its issues: by ``fast`` where it can, else ``careful``.
+
+        ``rows``: (line, cells) to read instead of the rest of the stream.
+        """
+        for start, cells in self._records if rows is None else rows:
             if self.pending:  # a damaged record was reported while this one was read
                 yield from self.drain()
             record = fast(cells, start)

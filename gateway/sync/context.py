@@ -126,12 +126,12 @@ class Context:
             return SchoolSettings()
         return self.snapshot.settings.get(school_id) or SchoolSettings()
 
-    def block(self, entity: str, school: str, setting: str) -> None:
-        """Count one record skipped because a school's setting is off, or it is out of scope."""
+    def block(self, entity: str, school: str, setting: str, count: int = 1) -> None:
+        """Count records skipped because a school's setting is off, or it is out of scope."""
         if not self.in_scope(school):
             setting = "scope"
-        self.plan.changes[entity].skipped += 1
-        self.blocked[(entity, school, setting)] += 1
+        self.plan.changes[entity].skipped += count
+        self.blocked[(entity, school, setting)] += count
 
     def removal_allowed(self) -> bool:
         """Whether the feed may remove what it says is gone; counts what it may not."""

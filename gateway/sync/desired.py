@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from sys import intern
 
+import numpy as np
+
+from gateway.sync.columns import Columns
 from mapping.records import (
     Entity,
     Group,
     GuardianLink,
     Membership,
+    MembershipBatch,
     Org,
     Person,
     Record,
@@ -29,6 +34,8 @@ class FeedMemberships:
     keys are interned: at a million memberships this is what bounds a run's memory. The
     feed's own key of a membership (a OneRoster enrollment's sourcedId) is kept beside;
     a deletion that names only that key waits in ``by_key`` for the store to say which.
+    Batches of plain memberships (large files) stay columns (``columns``) after
+    ``settle``; a membership is then in ``rows`` or ``columns``, never both.
     """
 
     def __init__(self) -> None:
@@ -36,6 +43,9 @@ class FeedMemberships:
         self.keys: dict[MembershipKey, str] = {}
         self.by_key: dict[str, Membership] = {}
         self.file = ""
+        self.batches: list[MembershipBatch] = []
+        self.columns: Columns | None = None
+        self.first: dict[MembershipKey, int] = {}  # once a batch came: where rows were first met
 
     def add(self, m: Membership) -> None:
         """Remember one membership."""
@@ -44,6 +54,8 @@ class FeedMemberships:
             return
         key = (intern(m.person), intern(m.group), intern(m.role))
         self.file = self.file or m.file
+        if self.batches and key not in self.rows:
+            self.first[key] = m.line or 0
         if m.key:
             self.keys[key] = m.key
         plain = not m.deleted and m.primary is None and m.begin is None and m.end is None
@@ -52,6 +64,33 @@ class FeedMemberships:
         else:
             self.rows[key] = replace(m, person=key[0], group=key[1], role=key[2], key="")
 
+    def add_batch(self, batch: MembershipBatch) -> None:
+        """Remember a batch of plain memberships, as columns."""
+        self.file = self.file or batch.file
+        self.batches.append(batch)
+
+    def settle(self) -> None:
+        """Join the batches into columns; a membership also sent as a row goes to ``rows``."""
+        if not self.batches:
+            return
+        columns = self.columns = Columns(self.batches)
+        self.batches = []
+        moved = []
+        for key, entry in self.rows.items():
+            row = columns.find(*key)
+            if row is None:
+                continue
+            moved.append(row)
+            line = entry if isinstance(entry, int) else (entry.line or 0)
+            if int(columns.lines[row]) > line:  # the batch's row came later: it wins
+                self.rows[key] = int(columns.lines[row])
+                self.keys[key] = columns.key(row)
+            self.first[key] = min(self.first.get(key, line), int(columns.first[row]))
+        if moved:
+            keep = np.ones(len(columns), dtype=bool)
+            keep[moved] = False
+            columns.keep(keep)
+
     def record(self, key: MembershipKey, entry: int | Membership) -> Membership:
         """The membership a row stands for."""
         if isinstance(entry, Membership):
@@ -59,14 +98,39 @@ class FeedMemberships:
         return Membership(*key, line=entry, file=self.file)
 
     def __iter__(self) -> Iterator[Membership]:
-        return (self.record(key, entry) for key, entry in self.rows.items())
+        rows = (self.record(key, entry) for key, entry in self.rows.items())
+        columns = self.columns
+        if columns is None:
+            return rows
+        batch = (
+            Membership(*columns.triple(row), line=int(columns.lines[row]), file=self.file)
+            for row in range(len(columns))
+        )
+        return itertools.chain(rows, batch)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.rows) + (len(self.columns) if self.columns else 0)
 
     def groups(self) -> set[str]:
         """The keys of the groups the feed's memberships name."""
-        return {group for _, group, _ in self.rows}
+        named = {group for _, group, _ in self.rows}
+        if self.columns:
+            named.update(self.columns.groups.values)
+        return named
+
+    def persons(self) -> set[str]:
+        """The keys of the persons the feed's memberships name."""
+        named = {person for person, _, _ in self.rows}
+        if self.columns:
+            named.update(self.columns.persons.values)
+        return named
+
+    def words(self) -> set[str]:
+        """The role words the feed's memberships use."""
+        named = {word for _, _, word in self.rows}
+        if self.columns:
+            named.update(self.columns.roles.values)
+        return named
 
 
 @dataclass
@@ -108,10 +172,12 @@ def counted(
     Wrapped around a reader's stream on its way into ``collect``, it counts records as
     they pass: the readers stream, so a file is read once.
     """
-    count = 0
-    for count, item in enumerate(stream, 1):
+    count = told = 0
+    for item in stream:
         yield item
-        if count % TICK_EVERY == 0:
+        count += len(item) if isinstance(item, MembershipBatch) else 1
+        if count - told >= TICK_EVERY:
+            told = count - count % TICK_EVERY
             tick(count)
     tick(count)
 
@@ -129,6 +195,8 @@ def collect(stream: Iterable[Record | RowIssue]) -> Desired:
             desired.issues.append(item)
         elif isinstance(item, Membership):
             desired.memberships.add(item)
+        elif isinstance(item, MembershipBatch):
+            desired.memberships.add_batch(item)
         elif isinstance(item, GuardianLink):
             desired.links[(item.guardian, item.student)] = item
         elif isinstance(item, Scope):
@@ -141,6 +209,7 @@ def collect(stream: Iterable[Record | RowIssue]) -> Desired:
                 table[intern(item.key)] = item  # type: ignore[assignment]
             else:
                 desired.issues.append(_duplicate(entity, item, first))
+    desired.memberships.settle()
     desired.scopes = {entity for entity in desired.scopes if _holds(desired, entity)}
     return desired
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from gateway.sync import plan_pending
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
+from gateway.sync.desired import MembershipKey
+from gateway.sync.plan_columns import fact_events
 from gateway.sync.plan_members import account_ref
 from gateway.sync.state import StoredAccount
 from gateway.users import passwords
 from mapping.profiles import Category, Profile
-from mapping.records import Person
+from mapping.records import Membership, Person
 
 STICKY = ("given_name", "family_name", "email", "profile")
 
@@ -69,24 +72,25 @@ def _facts(ctx: Context, persons: dict[str, Person]) -> dict[str, Facts]:
             found = {tree.school(org) for org in person.orgs if org in tree} - {""}
             at = schools[person.orgs] = sorted(found)
         facts[key] = Facts(words, [], list(at))
-    rows = ctx.desired.memberships.rows
+    feed = ctx.desired.memberships
     places = {
-        group: (ctx.is_placement(group), ctx.group_school(group))
-        for group in {key[1] for key in rows}
+        group: (group if ctx.is_placement(group) else "", ctx.group_school(group))
+        for group in {key[1] for key in feed.rows}
     }
     get = facts.get
-    for (person_key, group, role), entry in rows.items():
+    notes = feed.rows.items() if feed.columns is None else _in_order(ctx, places)
+    for (person_key, group, role), entry in notes:
         fact = get(person_key) or facts[person_key]  # a person the feed only names here
         if entry.__class__ is not int and entry.deleted:  # type: ignore[union-attr]
             fact.inactive = True
             continue
-        if role not in fact.class_roles:
+        if role not in fact.class_roles and entry != NO_ROLE:
             fact.class_roles.append(role)
             if role not in fact.roles:
                 roles[role] += 1
-        is_place, school = places[group]
-        if is_place and group not in fact.places:
-            fact.places.append(group)
+        place, school = places[group]
+        if place and place not in fact.places:
+            fact.places.append(place)
         if school and school not in fact.schools:
             fact.schools.append(school)
     for (guardian, student), link in ctx.desired.links.items():
@@ -95,6 +99,30 @@ def _facts(ctx: Context, persons: dict[str, Person]) -> dict[str, Facts]:
             for school in facts[student].schools:
                 _add(facts[guardian].schools, school)
     return facts
+
+
+NO_ROLE = -1  # what the columns add besides roles comes as a row that names no role
+
+
+def _in_order(
+    ctx: Context, places: dict[str, tuple[str, str]]
+) -> list[tuple[MembershipKey, int | Membership]]:
+    """The feed's membership rows and what its columns add, in the order each was first met.
+
+    A column's role, place or school comes as a row of its own; its group stands in
+    ``places`` for the place or school it adds.
+    """
+    feed = ctx.desired.memberships
+    merged: list[tuple[int, MembershipKey, int | Membership]] = [
+        (feed.first.get(key, entry if isinstance(entry, int) else entry.line or 0), key, entry)
+        for key, entry in feed.rows.items()
+    ]
+    for line, person, role, place, school in fact_events(ctx, feed.columns):  # type: ignore[arg-type]
+        group = f"\0{place}\0{school}"  # no key holds a NUL: it never meets a real group
+        places[group] = (place, school)
+        merged.append((line, (person, group, role), line if role else NO_ROLE))
+    merged.sort(key=itemgetter(0))
+    return [(key, entry) for _, key, entry in merged]
 
 
 Matched = tuple[Profile | None, list[str], list[Profile]]

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
 from gateway.sync.desired import MembershipKey
+from gateway.sync.plan_columns import plan_columns
 from gateway.sync.state import StoredGroup, StoredMembership
 from mapping.records import Membership
 
@@ -92,7 +94,7 @@ class _Planner:
         # Only when two of the feed's role words map to one hierarchy role (IMS 01 and 04
         # are both student) can two rows be one membership; only then is a set kept.
         self.new: set[tuple[Ref, Ref, str]] = set()
-        mapped = [self.role(word) for word in {key[2] for key in ctx.desired.memberships.rows}]
+        mapped = [self.role(word) for word in ctx.desired.memberships.words()]
         self.words_share_a_role = len(mapped) != len(set(mapped))
 
     def role(self, word: str) -> str | None:
@@ -136,6 +138,13 @@ class _Planner:
             return self.plain((account, group_ref, role), position, key)  # type: ignore[arg-type]
         self.seen[position] = 1
         self.unchanged += 1
+
+    def resolve_once(self, group: str, word: str) -> tuple[Ref | None, str, str, int | None]:
+        """``resolve``, remembered per group key and role word."""
+        resolved = self.resolved.get((group, word))
+        if resolved is None:
+            resolved = self.resolved[(group, word)] = self.resolve(group, word)
+        return resolved
 
     def resolve(self, group: str, word: str) -> tuple[Ref | None, str, str, int | None]:
         """(group ref, hierarchy role, problem, key bits) for a group key and role word, once."""
@@ -322,8 +331,17 @@ def plan_memberships(ctx: Context) -> None:
     """Plan the feed's memberships, then the removals safe removal allows."""
     planner = _Planner(ctx)
     plan_one = planner.plan
-    for key, entry in ctx.desired.memberships.rows.items():
-        plan_one(key, entry)
+    feed = ctx.desired.memberships
+    if feed.columns is None:
+        for key, entry in feed.rows.items():
+            plan_one(key, entry)
+    else:  # the columns' rows that need the row planner go with the rows, in the feed's order
+        singles = plan_columns(planner, feed.columns)
+        rows = [(feed.first.get(key, _line(entry)), key, entry) for key, entry in feed.rows.items()]
+        rows += [(first, key, line) for first, line, key in singles]
+        rows.sort(key=itemgetter(0))
+        for _, key, entry in rows:
+            plan_one(key, entry)
     planner.changes.unchanged += planner.unchanged
     planner.delete_by_key()
     file = ctx.desired.memberships.file
@@ -334,6 +352,11 @@ def plan_memberships(ctx: Context) -> None:
         skipped_persons(ctx, "memberships", planner.of_skipped_persons)
     _bring_back(ctx)
     _remove_stale(ctx, planner)
+
+
+def _line(entry: int | Membership) -> int:
+    """The line a membership row was sent on."""
+    return entry if isinstance(entry, int) else (entry.line or 0)
 
 
 def _bring_back(ctx: Context) -> None:
@@ -394,7 +417,7 @@ def _named_groups(ctx: Context) -> set[str]:
     """The groups a membership snapshot names: in its memberships, or as groups and classes."""
     if {"nodes", "groups"} <= ctx.desired.scopes:
         return set()  # the feed holds every group: it speaks for all of them
-    named = {key[1] for key in ctx.desired.memberships.rows}
+    named = ctx.desired.memberships.groups()
     return named.union(ctx.desired.groups, ctx.desired.orgs)
 
 

@@ -18,7 +18,7 @@ def with_named(ctx: Context) -> dict[str, Person]:
     desired, pending = ctx.desired, ctx.snapshot.pending
     if not pending:
         return desired.persons
-    named = {key[0] for key in desired.memberships.rows}
+    named = desired.memberships.persons()
     named.update(key for pair in desired.links for key in pair)
     carried = {key: pending[key] for key in named if key in pending}
     carried = {key: p for key, p in carried.items() if key not in desired.persons}

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
+from typing import Any
+
+import numpy as np
 
 from mapping.profiles import Profile, RoleMatcher
 from mapping.records import Person
@@ -150,6 +153,14 @@ class StoredMemberships:
             self._keys.extend(map(first, chunk))
             self._ids.extend(map(second, chunk))
         self.positions.update(zip(self._keys[start:], range(start, len(self._keys)), strict=True))
+
+    def sorted_keys(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Every row's packed key in sorted order, and the position each one sits at."""
+        if not len(self._keys):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        keys = np.frombuffer(self._keys, dtype=np.uint64).astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        return keys[order], order
 
     def find(self, account: int, group: int, role: str) -> int | None:
         """The position of a stored membership, or None."""

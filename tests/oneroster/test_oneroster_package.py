@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 import oneroster
-from mapping.records import FeedError, Membership
+from mapping.records import FeedError, Membership, MembershipBatch
+from oneroster import reader
 
 MANIFEST = "propertyName,value\noneroster.version,1.2\nfile.orgs,bulk\n"
 ORGS = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
@@ -168,21 +169,31 @@ def test_files_below_the_root_are_ignored(tmp_path: Path, read: Callable[..., An
     assert read(path).codes() == [("warning", "unknown_file", "old/users.csv", None)]
 
 
-def test_rows_stream(tmp_path: Path) -> None:
-    """The first membership arrives before the rest of a large file is read."""
+def _large_enrollments(path: Path) -> Path:
     head = "sourcedId,classSourcedId,schoolSourcedId,userSourcedId,role\n"
     body = "".join(f"e{i},c,s,u{i},student\n" for i in range(200_000))
-    path = make_zip(
-        tmp_path / "p.zip",
-        {
-            "manifest.csv": "propertyName,value\noneroster.version,1.2\nfile.enrollments,bulk\n",
-            "enrollments.csv": head + body,
-        },
-    )
-    stream = oneroster.read(path, oneroster.ReadOptions())
+    manifest = "propertyName,value\noneroster.version,1.2\nfile.enrollments,bulk\n"
+    return make_zip(path, {"manifest.csv": manifest, "enrollments.csv": head + body})
+
+
+def test_rows_stream(tmp_path: Path) -> None:
+    """Read row by row, the first membership arrives before the rest of the file is read."""
+    path = _large_enrollments(tmp_path / "p.zip")
+    stream = oneroster.read(path, oneroster.ReadOptions(column_bytes=1 << 62))
     first = next(stream)
     assert isinstance(first, Membership) and first.key == "e0" and first.line == 2
     del stream  # closing the generator closes the zip
+
+
+def test_a_large_enrollments_file_is_one_batch(tmp_path: Path) -> None:
+    """Over ``column_bytes`` (4 MiB by default) the file's plain rows come as one batch."""
+    path = _large_enrollments(tmp_path / "p.zip")
+    (batch,) = [r for r in oneroster.read(path) if isinstance(r, MembershipBatch)]
+    assert len(batch) == 200_000 and len(batch.persons) == 200_000 and batch.groups == ["c"]
+    last = batch.membership(199_999)
+    assert (last.person, last.group, last.role, last.key, last.line) == (
+        "u199999", "c", "student", "e199999", 200_001
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -204,3 +215,13 @@ def test_sniff_without_manifest(tmp_path: Path) -> None:
     assert oneroster.sniff(make_zip(tmp_path / "a.zip", {"users.csv": users}))
     assert not oneroster.sniff(make_zip(tmp_path / "b.zip", {"readme.txt": "hello"}))
     assert oneroster.sniff(make_zip(tmp_path / "c.zip", {"../manifest.csv": MANIFEST}))
+
+
+def test_a_file_past_the_column_cap_streams_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file too large to hold whole is read as it streams, as small files are."""
+    monkeypatch.setattr(reader, "COLUMN_MAX_BYTES", 1024 * 1024)
+    path = _large_enrollments(tmp_path / "p.zip")
+    first = next(oneroster.read(path))
+    assert isinstance(first, Membership) and first.line == 2
