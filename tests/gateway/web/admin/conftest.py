@@ -41,7 +41,7 @@ FLAGS = [
 SCREENSHOTS = Path(__file__).parents[4] / "var" / "screenshots"
 # `make screenshots` sets this to docs/screenshots: the README's pages are saved there too.
 FOR_README = os.environ.get("ROSTERGATE_SCREENSHOTS")
-README_PAGES = ("dashboard", "held-run", "wizard-preview", "profiles", "accounts", "account")
+README_PAGES = ("dashboard", "held-run", "wizard-preview", "profile-matrix", "accounts", "account")
 README_WIDTH = 1200
 
 
