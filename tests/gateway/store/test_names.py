@@ -43,16 +43,16 @@ def test_applied_and_held_changes_name_people_groups_and_paths(
     gone = sorted(r["name"] for r in planned if r["action"] in ("expire", "remove"))
     assert gone == [
         "Kari Lie (KaLi)",
-        "Kari Lie (KaLi) · 8A · student",
-        "Kari Lie (KaLi) · Matematikk 8 · student",
+        "Kari Lie (KaLi) · 8A (Nordby skole/8A) · student",
+        "Kari Lie (KaLi) · Matematikk 8 (Nordby skole) · student",
         "Liv Dahl (LiDa) → Ola Dahl (OlDa)",  # their guardians' links go with them
         "Ola Dahl (OlDa)",
-        "Ola Dahl (OlDa) · 8A · student",
-        "Ola Dahl (OlDa) · Matematikk 8 · student",
+        "Ola Dahl (OlDa) · 8A (Nordby skole/8A) · student",
+        "Ola Dahl (OlDa) · Matematikk 8 (Nordby skole) · student",
         "Per Ødegård (PeOd) → Åse Ødegård (AsOd)",
         "Åse Ødegård (AsOd)",
-        "Åse Ødegård (AsOd) · 8A · student",
-        "Åse Ødegård (AsOd) · Matematikk 8 · student",
+        "Åse Ødegård (AsOd) · 8A (Nordby skole/8A) · student",
+        "Åse Ødegård (AsOd) · Matematikk 8 (Nordby skole) · student",
     ]
     membership = next(r for r in planned if r["entity"] == "memberships")
     assert membership["before"]["account_id"] > 0  # type: ignore[index]  # the ids stay
