@@ -37,7 +37,8 @@ FLAGS = ("password_change", "password_never_expires", "send_access")
 
 def _asked(form: MultiDictProxy[Any] | None = None) -> dict[str, str]:
     """What the form holds, to show again after a refusal ('' for a field not given)."""
-    return {name: str((form or {}).get(name, "")) for name in (*TEXTS, *DATES, *FLAGS)}
+    names = (*TEXTS, *DATES, *FLAGS)
+    return {name: str(form.get(name, "")) if form else "" for name in names}
 
 
 def choices(session: Session, request: web.Request) -> dict[str, Any]:
