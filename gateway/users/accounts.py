@@ -39,9 +39,22 @@ class NewAccount:
     profile: str | None = None  # None: the lowest profile
     places: tuple[str, ...] = field(default=())
     birthday: date | None = None
+    expires: date | None = None  # locked from that day
     password_hash: str | None = None
     password_change: str | None = None
     password_never_expires: bool | None = None
+
+
+class Taken(RuleError):
+    """A username asked for that another account already signs in with (folded alike)."""
+
+    def __init__(self, username: str, owner: str) -> None:
+        super().__init__(f"username {username!r} is taken (by {owner!r}, signing in alike)")
+        self.username, self.owner = username, owner
+
+
+class TopProfile(Forbidden):
+    """The top profile asked for by someone not a site admin."""
 
 
 def parse_date(name: str, text: str) -> date | None:
@@ -67,7 +80,7 @@ def profile(session: Session, name: str | None, site_admin: bool) -> m.Profile:
         raise NotFound(f"there is no profile {name!r}: `rostergate profiles` lists them")
     top = session.scalar(select(func.max(m.Profile.security_level)))
     if found.security_level == top and not site_admin:
-        raise Forbidden(f"only a site admin may give the profile {found.name}")
+        raise TopProfile(f"only a site admin may give the profile {found.name}")
     return found
 
 
@@ -97,8 +110,7 @@ def _username(session: Session, new: NewAccount) -> str:
     taken = set(session.scalars(select(m.Account.username_key)))
     if new.username:
         if username_key(new.username) in taken:
-            owner = lookup.account(session, new.username).username
-            raise RuleError(f"username {new.username!r} is taken (by {owner!r}, signing in alike)")
+            raise Taken(new.username, lookup.account(session, new.username).username)
         return new.username.strip()
     made, _ = Usernames(taken).allocate(None, new.given_name, new.family_name, "generate")
     if made is None:
@@ -121,9 +133,10 @@ def add(session: Session, new: NewAccount, site_admin: bool = True) -> m.Account
         family_name=new.family_name.strip(),
         email=new.email.strip(),
         profile_id=chosen.id,
-        status="active",
+        status="locked" if new.expires and new.expires <= today() else "active",
         local_fields="",
         birthday=new.birthday,
+        expires_on=new.expires,
         password_change=new.password_change and passwords.change_rule(new.password_change),
         password_never_expires=new.password_never_expires,
     )
@@ -142,6 +155,7 @@ def add(session: Session, new: NewAccount, site_admin: bool = True) -> m.Account
         "email": account.email,
         "profile": chosen.name,
         "birthday": new.birthday,
+        **({"expires": new.expires} if new.expires else {}),
         "nodes": list(new.places),
     }
     log(session, "accounts", account.id, username, "create", None, after, "local")

@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 
 from gateway.web.admin import (
+    account_forms,
     accounts,
     audit_log,
     dashboard,
@@ -53,6 +54,7 @@ def create() -> web.Application:
         mapping,
         progress,
         wizard,
+        account_forms,  # before accounts: /accounts/add is not an account's page
         accounts,
         audit_log,
     ):

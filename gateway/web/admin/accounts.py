@@ -4,6 +4,7 @@ locks, places, memberships, family, history), with local edits and their undo.""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from gateway.store import accounts, lookup, provenance
 from gateway.store import models as m
 from gateway.store.names import person
 from gateway.store.queries import node_paths
+from gateway.users import accounts as users
 from gateway.web.admin import reach
 from gateway.web.admin.page import render, who
 from gateway.web.auth import in_store
@@ -25,6 +27,7 @@ from mapping.profiles import Profile
 routes = web.RouteTableDef()
 PER_PAGE = 50
 FILTERS = ("q", "school", "profile", "status", "source")
+MADE = "rostergate_made_password"  # carries a password made on adding to the page, once
 
 
 def _page(request: web.Request) -> int:
@@ -161,6 +164,7 @@ def details(session: Session, request: web.Request, **extra: Any) -> dict[str, A
             for name in provenance.FIELDS
         ],
         "editable": EDITABLE,
+        "password_set_at": account.password_set_at,
         "forced": _forced(session, account, profile),
         "memberships": _memberships(session, account),
         **_family(session, account),
@@ -171,8 +175,13 @@ def details(session: Session, request: web.Request, **extra: Any) -> dict[str, A
 
 @routes.get("/accounts/{username}")
 async def account_page(request: web.Request) -> web.Response:
-    """One account in full."""
-    return render(request, "account.html", await in_store(request, lambda s: details(s, request)))
+    """One account in full; a password just made for it shown this once, then forgotten."""
+    made = request.cookies.get(MADE)
+    context = await in_store(request, lambda s: details(s, request, made=unquote(made or "")))
+    response = render(request, "account.html", context)
+    if made is not None:
+        response.del_cookie(MADE, path=request.rel_url.raw_path)
+    return response
 
 
 @routes.post("/accounts/{username}")
@@ -215,3 +224,18 @@ async def undo(request: web.Request) -> web.StreamResponse:
 
     username = await in_store(request, work)
     raise web.HTTPSeeOther(URL("/admin/accounts") / username)
+
+
+@routes.post("/accounts/{username}/unlock")
+async def unlock(request: web.Request) -> web.StreamResponse:
+    """Clear the account's expiry date and lock (the API's unlock)."""
+    admin, address = who(request), request.remote or ""
+
+    def work(session: Session) -> str:
+        account = _account(session, request, change=True)
+        diff = users.unlock(session, account.username)
+        detail = {name: None if new is None else str(new) for name, (_, new) in diff.items()}
+        audit.record(session, admin.name, "account.unlock", account.username, detail, address)
+        return account.username
+
+    raise web.HTTPSeeOther(URL("/admin/accounts") / await in_store(request, work))

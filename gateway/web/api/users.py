@@ -14,24 +14,25 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import scopes
 from gateway.auth.scopes import Principal
-from gateway.errors import Forbidden, NotFound, UsageError
+from gateway.errors import UsageError
 from gateway.local import school_ids
-from gateway.store import accounts, lookup, reach
+from gateway.store import accounts, lookup
 from gateway.users import accounts as users
-from gateway.users import outbox, passwords
+from gateway.users import adding, outbox, passwords
 from gateway.web.api.base import body, log, reply, write
 from gateway.web.keys import config_key
 from gateway.web.spec import describe
 
 routes = web.RouteTableDef()
 TAG = "accounts"
-TEXTS = ("given_name", "family_name", "username", "email", "profile", "birthday", "password")
+TEXTS = ("given_name", "family_name", "username", "email", "profile", "password")
+DATES = ("birthday", "expires")
 FLAGS = ("password_never_expires", "send_access")
 ADD_BODY = {
     "type": "object",
     "properties": {
         **{name: {"type": "string"} for name in TEXTS},
-        "birthday": {"type": "string", "format": "date"},
+        **{name: {"type": "string", "format": "date"} for name in DATES},
         "password_change": {"type": "string", "enum": list(passwords.CHANGE_RULES)},
         **{name: {"type": "boolean"} for name in FLAGS},
         "places": {"type": "array", "items": {"type": "string"}},
@@ -43,7 +44,7 @@ ADD_BODY = {
 
 def _typed(data: dict[str, Any]) -> dict[str, Any]:
     """The body's fields checked against their types."""
-    unknown = sorted(set(data) - {*TEXTS, *FLAGS, "password_change", "places"})
+    unknown = sorted(set(data) - {*TEXTS, *DATES, *FLAGS, "password_change", "places"})
     if unknown:
         raise UsageError(f"unknown field(s): {', '.join(unknown)}")
     for name, value in data.items():
@@ -69,20 +70,11 @@ def _new(data: dict[str, Any]) -> users.NewAccount:
         profile=data.get("profile") or None,
         places=tuple(data.get("places") or ()),
         birthday=users.parse_date("birthday", data.get("birthday") or ""),
+        expires=users.parse_date("expires", data.get("expires") or ""),
         password_hash=passwords.hashed(given) if given else None,
         password_change=data.get("password_change"),
         password_never_expires=data.get("password_never_expires"),
     )
-
-
-def _place(session: Session, who: Principal, place: str) -> int:
-    """A node's id; to a school admin, one not found is as out of reach as another school's."""
-    try:
-        return users.node(session, place).id
-    except NotFound:
-        if who.kind == "site":
-            raise
-        raise Forbidden(f"{who.name} may not add an account at {place!r}: not theirs") from None
 
 
 @routes.post("/accounts")
@@ -98,14 +90,7 @@ async def add_account(request: web.Request) -> web.Response:
     language = request.config_dict[config_key].mail_language
 
     def work(session: Session, who: Principal) -> dict[str, Any]:
-        above = reach.schools_above(session)
-        places = [_place(session, who, place) for place in data.get("places") or ()]
-        scopes.require_all(
-            session, who, {above[n] for n in places if n in above}, "add an account there"
-        )
-        account = users.add(session, _new(data), site_admin=who.kind == "site")
-        if data.get("send_access"):
-            outbox.queue(session, account, "access", language)
+        account = adding.add(session, who, _new(data), bool(data.get("send_access")), language)
         detail = {k: v for k, v in data.items() if k != "password"}
         log(session, request, "account.add", account.username, detail)
         return accounts.show(session, account.username)
