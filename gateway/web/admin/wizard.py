@@ -39,6 +39,9 @@ from mapping.usernames import USERNAME_MODES
 routes = web.RouteTableDef()
 HOME = "/admin/wizard"
 
+# What a file uploaded here may be: a kept REST pull is the gateway's own, never uploaded.
+UPLOADED = tuple(fmt for fmt in FORMATS if fmt != "oneroster-rest")
+
 
 def _sign(request: web.Request, draft: str) -> str:
     """The draft's signature: only this session's pages can name it."""
@@ -77,7 +80,7 @@ def _sources(session: Session, request: web.Request) -> list[str]:
 async def start(request: web.Request) -> web.Response:
     """Step 1: the file, its source and (if need be) its format."""
     names = await in_store(request, lambda s: _sources(s, request))
-    return render(request, "wizard_upload.html", {"sources": names, "formats": FORMATS})
+    return render(request, "wizard_upload.html", {"sources": names, "formats": UPLOADED})
 
 
 @routes.post("/wizard")
@@ -90,8 +93,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
     source = fields.get("source", "").strip() or None
     try:
         fmt = fields.get("format") or spooled.format
-        if fmt not in FORMATS:
-            raise UsageError(f"format must be one of {', '.join(FORMATS)}")
+        if fmt not in UPLOADED:
+            raise UsageError(f"format must be one of {', '.join(UPLOADED)}")
         await in_store(request, lambda s: require_upload(s, who(request), source))
         if fmt == "csv":
             draft = spooled.path.parent.name

@@ -70,7 +70,7 @@ def test_a_held_run_is_reviewed_by_name_and_approved(site: Site) -> None:
     assert sorted(t for t in texts if t.startswith("accounts")) == sorted(expired)
     memberships = [t for t in texts if t.startswith("memberships")]
     assert len(memberships) == 10  # each pupil's 8A and Matematikk 8
-    assert f"memberships · remove · {names[0]} · 8A · student" in memberships
+    assert f"memberships · remove · {names[0]} · 8A (Nordby skole/8A) · student" in memberships
     links = sorted(t for t in texts if t.startswith("guardian links"))
     assert links == [
         f"guardian links · remove · Liv Dahl (LiDa) → {names[1]}",
@@ -145,7 +145,7 @@ def test_a_name_with_a_script_tag_shows_as_text(site: Site) -> None:
     page.on("dialog", lambda dialog: dialogs.append(dialog.message))
     page.goto(f"{site.url}/admin/runs/{_run_of(site, 'sorby')}")
     named = page.locator("table.changes strong", has_text="Siv").all_inner_texts()
-    assert named == [f"Siv {XSS} (SiSc)", f"Siv {XSS} (SiSc) · 9B · teacher"]
+    assert named == [f"Siv {XSS} (SiSc)", f"Siv {XSS} (SiSc) · 9B (Sørby skole/9B) · teacher"]
     placed = page.locator("table.changes tr", has=page.locator("td", has_text="nodes"))
     assert placed.locator("td.after").all_inner_texts() == ["Sørby skole"] * 3  # not an id
     assert page.locator("main script").count() == 0
