@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -38,6 +38,8 @@ from gateway.store.schedules import Schedule, read
 from gateway.web.keys import config_key, sessions_key
 from gateway.web.metrics import metrics_key
 from scheduler import jobs
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,7 @@ class Service:
             },
         )
         self.schedules: dict[str, str] = {}  # source → the schedule its job was made from
+        self.in_threads: set[asyncio.Future[Any]] = set()
 
     def start(self) -> None:
         """Start firing: the sources' jobs, and the jobs that look after them."""
@@ -116,9 +119,19 @@ class Service:
         )
         self.scheduler.start()
 
-    def stop(self) -> None:
-        """Stop firing (a pull under way is cancelled; its firing stays claimed)."""
+    async def stop(self) -> None:
+        """Stop firing (a pull under way is cancelled; its firing stays claimed), and let the
+        store work under way in threads end: cancelling its task would not stop the thread,
+        which would then hold its connection past the engine's disposal."""
         self.scheduler.shutdown(wait=False)
+        await asyncio.gather(*self.in_threads, return_exceptions=True)
+
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` in a thread that ``stop`` waits for even when the job is cancelled."""
+        future = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        self.in_threads.add(future)
+        future.add_done_callback(self.in_threads.discard)
+        return await asyncio.shield(future)
 
     def refresh(self) -> None:
         """Make the pull jobs match the sources' schedules (as they were, if the store fails)."""
@@ -154,7 +167,7 @@ class Service:
 
     async def _refresh(self, due: datetime | None = None) -> None:
         """The refresh job (its store read goes to a thread)."""
-        await asyncio.to_thread(self.refresh)
+        await self._in_thread(self.refresh)
 
     async def _pull(self, name: str, due: datetime | None = None) -> jobs.Fired:
         """A source's pull job."""
@@ -171,7 +184,7 @@ class Service:
     async def _guardians(self, due: datetime | None = None) -> list[jobs.Fired]:
         """The guardians' dates job (the store failing is tried again the next hour)."""
         try:
-            return await asyncio.to_thread(
+            return await self._in_thread(
                 jobs.activate_guardians, self.sessions, self.config, self.today()
             )
         except SQLAlchemyError:
@@ -196,4 +209,4 @@ async def run(app: web.Application) -> AsyncIterator[None]:
     app[scheduler_key] = service
     service.start()
     yield
-    service.stop()
+    await service.stop()
