@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -120,15 +120,19 @@ class Service:
         self.scheduler.start()
 
     async def stop(self) -> None:
-        """Stop firing (a pull under way is cancelled; its firing stays claimed), and let the
-        store work under way in threads end: cancelling its task would not stop the thread,
-        which would then hold its connection past the engine's disposal."""
+        """Stop firing, and let the work under way (a pull, store work in threads) end:
+        cancelling its task would not stop its thread, which would then hold its connection
+        past the engine's disposal."""
         self.scheduler.shutdown(wait=False)
         await asyncio.gather(*self.in_threads, return_exceptions=True)
 
     async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
         """``work(*args)`` in a thread that ``stop`` waits for even when the job is cancelled."""
-        future = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        return await self._kept(asyncio.to_thread(work, *args))
+
+    async def _kept(self, work: Awaitable[T]) -> T:
+        """Await ``work`` so that ``stop`` waits for it even when the job is cancelled."""
+        future = asyncio.ensure_future(work)
         self.in_threads.add(future)
         future.add_done_callback(self.in_threads.discard)
         return await asyncio.shield(future)
@@ -171,14 +175,16 @@ class Service:
 
     async def _pull(self, name: str, due: datetime | None = None) -> jobs.Fired:
         """A source's pull job."""
-        return await jobs.pull_source(
-            self.sessions,
-            self.config,
-            name,
-            due=due or datetime.now(UTC),
-            pull=self.pull,
-            today=self.today(),
-            failed=self.failed,
+        return await self._kept(
+            jobs.pull_source(
+                self.sessions,
+                self.config,
+                name,
+                due=due or datetime.now(UTC),
+                pull=self.pull,
+                today=self.today(),
+                failed=self.failed,
+            )
         )
 
     async def _guardians(self, due: datetime | None = None) -> list[jobs.Fired]:
