@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     formats = list(FORMATS) if args.format == "all" else [args.format]
     keep = Path(args.keep) if args.keep else None
-    options = runner.Options(SIZES[args.size], formats, args.database, args.seed, keep)
+    options = runner.Options(SIZES[args.size], formats, args.database, args.seed, keep, args.runs)
     database = "sqlite"
     if args.database:
         url = make_url(args.database)

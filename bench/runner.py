@@ -3,10 +3,11 @@
 Every measurement is a process of its own (see ``bench.proc``): the initial
 import into an empty store, a re-import of the same feed, a re-import of the
 changed feed, and for IMS the reader alone. Each phase and its floor (see
-``bench.floor``) run ``RUNS`` times, interleaved (floor, phase, floor, phase …),
-so a noisy neighbour weighs on both, and the fastest of each counts. Initial runs
-start from fresh databases; changed runs from copies of the databases that hold
-the base feed; unchanged runs repeat on the same ones (they change nothing).
+``bench.floor``) run ``Options.runs`` times (3 unless told), interleaved (floor,
+phase, floor, phase …), so a noisy neighbour weighs on both, and the fastest of
+each counts. Initial runs start from fresh databases; changed runs from copies of
+the databases that hold the base feed; unchanged runs repeat on the same ones
+(they change nothing).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Options:
     database: str | None = None  # a PostgreSQL admin URL; None: SQLite files
     seed: int = 1
     keep: Path | None = None  # keep (and reuse) the generated feeds here
+    runs: int = RUNS  # of each phase and its floor; fewer only for a size too big to repeat
 
 
 def _failed(what: str, m: Measured) -> dict[str, Any]:
@@ -140,55 +142,57 @@ def _parse_only(feed: FeedFiles) -> Run:
     return floor, m, floor_check(parse_check(feed.parts["base"], m.output), floor, None)
 
 
-def _initial(feed: FeedFiles, dbs: stores.Databases) -> tuple[list[Run], str, str]:
+def _initial(feed: FeedFiles, dbs: stores.Databases, runs: int) -> tuple[list[Run], str, str]:
     """The initial runs, each into fresh databases; the last run's floor and store are kept."""
-    runs: list[Run] = []
+    done: list[Run] = []
     kept: tuple[str, str] | None = None
-    for _ in range(RUNS):
+    for _ in range(runs):
         if kept:
             for url in kept:
                 dbs.drop(url)
         kept = dbs.create(f"floor_{feed.format}"), dbs.create(f"store_{feed.format}")
         stores.prepare(kept[1])
-        runs.append(_pair(feed, "initial", *kept, dbs))
+        done.append(_pair(feed, "initial", *kept, dbs))
     assert kept is not None
-    return runs, *kept
+    return done, *kept
 
 
-def _changed(feed: FeedFiles, floor_url: str, store: str, dbs: stores.Databases) -> list[Run]:
+def _changed(
+    feed: FeedFiles, floor_url: str, store: str, dbs: stores.Databases, runs: int
+) -> list[Run]:
     """The changed runs, each on copies of the databases that hold the base feed."""
-    runs: list[Run] = []
-    for _ in range(RUNS):
+    done: list[Run] = []
+    for _ in range(runs):
         copies = (
             dbs.copy(floor_url, f"floor_{feed.format}"),
             dbs.copy(store, f"store_{feed.format}"),
         )
         try:
-            runs.append(_pair(feed, "changed_1pct", *copies, dbs))
+            done.append(_pair(feed, "changed_1pct", *copies, dbs))
         finally:
             for url in copies:
                 dbs.drop(url)
-    return runs
+    return done
 
 
-def run_format(feed: FeedFiles, dbs: stores.Databases, say: Say) -> list[Result]:
+def run_format(feed: FeedFiles, dbs: stores.Databases, say: Say, runs: int = RUNS) -> list[Result]:
     """Every phase of one format, each run interleaved with its floor: floor, phase, floor…"""
-    runs, floor_url, store = _initial(feed, dbs)
-    results = [_result(feed, "initial", runs)]
+    initial, floor_url, store = _initial(feed, dbs, runs)
+    results = [_result(feed, "initial", initial)]
     try:
         results.append(
             _result(
                 feed,
                 "unchanged",
-                [_pair(feed, "unchanged", floor_url, store, dbs) for _ in range(RUNS)],
+                [_pair(feed, "unchanged", floor_url, store, dbs) for _ in range(runs)],
             )
         )
-        results.append(_result(feed, "changed_1pct", _changed(feed, floor_url, store, dbs)))
+        results.append(_result(feed, "changed_1pct", _changed(feed, floor_url, store, dbs, runs)))
     finally:
         for url in (floor_url, store):
             dbs.drop(url)
     if FORMATS[feed.format].parse_only:
-        results.append(_result(feed, "parse_only", [_parse_only(feed) for _ in range(RUNS)]))
+        results.append(_result(feed, "parse_only", [_parse_only(feed) for _ in range(runs)]))
     for r in results:
         floor = f"{r.floor_seconds:.2f} s" if r.floor_seconds else "failed"
         say(
@@ -209,5 +213,5 @@ def run(options: Options, say: Say) -> tuple[FeedSet, list[Result]]:
         dbs = stores.databases(options.database, Path(tmp))
         results: list[Result] = []
         for fmt in options.formats:
-            results += run_format(feeds.feeds[fmt], dbs, say)
+            results += run_format(feeds.feeds[fmt], dbs, say, options.runs)
     return feeds, results

@@ -32,11 +32,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--keep", metavar="DIR", help="keep the generated feeds here and reuse them")
     p.add_argument("--seed", type=int, default=1, help="the generator's seed (default 1)")
+    p.add_argument(
+        "--runs",
+        type=_positive,
+        default=3,
+        metavar="N",
+        help="run each phase and its floor N times, interleaved; the fastest counts (default 3)",
+    )
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def cmd_bench(app: App, args: argparse.Namespace) -> int:
     """Run ``python -m bench`` with these options; its exit code is ours."""
     argv = ["--size", args.size, "--format", args.format, "--seed", str(args.seed)]
+    argv += ["--runs", str(args.runs)]
     if args.database:
         argv += ["--database", args.database]
     if args.keep:

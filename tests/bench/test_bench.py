@@ -37,8 +37,8 @@ def test_every_format_on_sqlite(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(runner, "RUNS", 1)  # best-of-3 is for measuring; once proves it works
-    code = main(["bench", "--size", "S", "--json", "--keep", str(feeds_root)])
+    # best-of-3 is for measuring; once proves it works
+    code = main(["bench", "--size", "S", "--runs", "1", "--json", "--keep", str(feeds_root)])
     out, err = capfd.readouterr()
     assert code == 0, err
     document = json.loads(out)
@@ -60,14 +60,12 @@ def test_every_format_on_sqlite(
 
 
 def test_postgresql(
-    feeds_root: Path,
-    postgres_admin_url: str,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    feeds_root: Path, postgres_admin_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(runner, "RUNS", 1)
     code = cli.main(
         [
+            "--runs",
+            "1",
             "--size",
             "S",
             "--format",
@@ -100,7 +98,6 @@ def _bench_databases(admin_url: str) -> list[str]:
 def test_each_phase_runs_interleaved_with_its_floor(
     feeds_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(runner, "RUNS", 2)
     seen: list[str] = []
     measure = runner.measure
 
@@ -109,7 +106,8 @@ def test_each_phase_runs_interleaved_with_its_floor(
         return measure(*args, url=url)
 
     monkeypatch.setattr(runner, "measure", recording)
-    assert cli.main(["--format", "csv", "--keep", str(feeds_root), "--json"]) == 0
+    argv = ["--format", "csv", "--runs", "2", "--keep", str(feeds_root), "--json"]
+    assert cli.main(argv) == 0
     assert seen == [
         *["floor insert", "import csv-base"] * 2,
         *["floor sync", "import csv-base"] * 2,
@@ -121,15 +119,14 @@ def test_each_phase_runs_interleaved_with_its_floor(
 
 
 def test_a_store_that_differs_from_the_generator_fails_loudly(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(runner, "RUNS", 1)
     generate(SIZES["S"], 1, tmp_path, ["csv"])
     record = folder_for(tmp_path, SIZES["S"], 1) / "csv.json"
     data = json.loads(record.read_text(encoding="utf-8"))
     data["expected"]["changed_1pct"]["store"]["memberships"] += 1
     record.write_text(json.dumps(data), encoding="utf-8")
-    assert cli.main(["--format", "csv", "--keep", str(tmp_path)]) == 1
+    assert cli.main(["--format", "csv", "--runs", "1", "--keep", str(tmp_path)]) == 1
     out, err = capsys.readouterr()
     assert "FAILED" in out
     assert "FAILED csv changed_1pct" in err
