@@ -22,6 +22,7 @@ from tests.support.snapshots import TODAY, Store
 
 USER_KEYS = [f"u{i}" for i in range(6)]
 CLASS_KEYS = {"k1": "homeroom", "k2": "scheduled", "k3": "scheduled"}
+SHARED = "dup"  # a sourcedId sent as it is: every row with it shares it (others get a number)
 ROWS_PATH = 1 << 62  # a threshold no file reaches: every file row by row
 # Raise it to hunt for divergences (ROSTERGATE_HYPOTHESIS_EXAMPLES=3000, --hypothesis-seed=N).
 EXAMPLES = int(os.environ.get("ROSTERGATE_HYPOTHESIS_EXAMPLES", "150"))
@@ -36,14 +37,16 @@ def _mostly(plain: list[str], *quirks: str) -> st.SearchStrategy[str]:
 
 enrollment = st.fixed_dictionaries(
     {
-        "key": _mostly(["e"], "", "e,comma", 'e"quote', " e", "e" + "x" * 300),
-        "status": _mostly([""], "tobedeleted", "active", "Active"),
+        "key": _mostly(["e"], "", SHARED, "e,comma", 'e"quote', " e", "e" + "x" * 300),
+        "status": _mostly([""], "tobedeleted", "active", "Active", "inactive", "retired"),
+        "modified": _mostly([""], "2026-11-01T08:00:00.000Z"),
         "user": _mostly(USER_KEYS, "x9", ""),
         "class": _mostly(list(CLASS_KEYS), "k9", ""),
         "school": _mostly(["S1", ""], "S9"),
         "role": _mostly(["student", "student", "teacher", "aide"], "", "Student", "guardian"),
         "primary": _mostly([""], "true", "false"),
-        "end": _mostly([""], "2020-01-31", "2027-06-20", "31.12.2027"),
+        "begin": _mostly([""], "2020-08-15", "2027-08-15", "15.08.2027"),
+        "end": _mostly([""], "2020-01-31", TODAY.isoformat(), "2027-06-20", "31.12.2027"),
     }
 )
 stored = st.lists(
@@ -80,8 +83,9 @@ def _package(
     classes = [[k, "", "", k, "", "", "", kind, "", "S1", "", "", "", ""] for k, kind in
                CLASS_KEYS.items()]  # fmt: skip
     enrollments = [
-        [f"{r['key']}{n}" if r["key"] else "", r["status"], "", r["class"], r["school"],
-         r["user"], r["role"], r["primary"], "", r["end"]]
+        [f"{r['key']}{n}" if r["key"] not in ("", SHARED) else r["key"], r["status"],
+         r.get("modified", ""), r["class"], r["school"], r["user"], r["role"], r["primary"],
+         r.get("begin", ""), r["end"]]
         for n, r in enumerate(rows)
     ]  # fmt: skip
     if inner_bom and enrollments:
