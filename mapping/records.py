@@ -32,7 +32,6 @@ Conventions shared by every reader:
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -173,9 +172,8 @@ class MembershipBatch:
             file=self.file,
         )
 
-    def take(self, rows: Iterable[int]) -> MembershipBatch:
+    def take(self, rows: list[int]) -> MembershipBatch:
         """A batch of these rows only, in this order; its key lists hold only what they name."""
-        rows = list(rows)
         persons, person = _recoded(self.persons, self.person, rows)
         groups, group = _recoded(self.groups, self.group, rows)
         roles, role = _recoded(self.roles, self.role, rows)

@@ -96,7 +96,7 @@ def _batch(batch: MembershipBatch, check: _Checker) -> Iterator[Item]:
         yield batch
     elif len(unfit) < len(batch):
         skipped = set(unfit)
-        yield batch.take(row for row in range(len(batch)) if row not in skipped)
+        yield batch.take([row for row in range(len(batch)) if row not in skipped])
 
 
 def _unfit(batch: MembershipBatch, check: _Checker) -> list[int]:
