@@ -172,6 +172,37 @@ class MembershipBatch:
             file=self.file,
         )
 
+    def take(self, rows: list[int]) -> MembershipBatch:
+        """A batch of these rows only, in this order; its key lists hold only what they name."""
+        persons, person = _recoded(self.persons, self.person, rows)
+        groups, group = _recoded(self.groups, self.group, rows)
+        roles, role = _recoded(self.roles, self.role, rows)
+        ends, keys = array("q", [0]), bytearray()
+        for row in rows:
+            keys += self.keys[self.key_ends[row] : self.key_ends[row + 1]]
+            ends.append(len(keys))
+        lines = array("q", (self.lines[row] for row in rows))
+        return MembershipBatch(
+            persons,
+            groups,
+            roles,
+            person,
+            group,
+            role,
+            lines,
+            bytes(keys),
+            ends,
+            self.source,
+            self.file,
+        )
+
+
+def _recoded(values: list[str], codes: array[int], rows: list[int]) -> tuple[list[str], array[int]]:
+    """The values ``rows`` use and their codes into them, numbered as first met."""
+    number: dict[int, int] = {}
+    recoded = array("i", (number.setdefault(codes[row], len(number)) for row in rows))
+    return [values[code] for code in number], recoded
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class GuardianLink:

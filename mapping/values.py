@@ -83,17 +83,45 @@ def checked(stream: Iterable[Item]) -> Iterator[Item]:
 
 
 def _batch(batch: MembershipBatch, check: _Checker) -> Iterator[Item]:
-    """The batch when the store can hold all its values; else its rows, each checked."""
+    """The batch less the rows the store cannot hold, which come as their issues.
+
+    The kept rows stay one batch rather than single records ahead of the file's other
+    rows: the feed settles a membership two rows name by their lines (the later wins),
+    and meets roles in the order of the lines.
+    """
+    unfit = _unfit(batch, check)
+    for row in unfit:
+        yield from check.record(batch.membership(row))
+    if not unfit:
+        yield batch
+    elif len(unfit) < len(batch):
+        skipped = set(unfit)
+        yield batch.take([row for row in range(len(batch)) if row not in skipped])
+
+
+def _unfit(batch: MembershipBatch, check: _Checker) -> list[int]:
+    """The batch's rows with a person, group, role or own key the store cannot hold."""
     ends = batch.key_ends
     longest = max(map(sub, ends[1:], ends), default=0)  # in bytes: at least the characters
-    values = [(v, "key") for v in (*batch.persons, *batch.groups)]
-    values += [(role, "role") for role in batch.roles]
-    printable = batch.keys.decode().isprintable()
-    if longest <= _KEY and printable and not any(check.bad(v, kind) for v, kind in values):
-        yield batch
-        return
-    for row in range(len(batch)):
-        yield from check.record(batch.membership(row))
+    keys_fit = longest <= _KEY and batch.keys.decode().isprintable()
+    named = [
+        (batch.person, batch.persons, "key"),
+        (batch.group, batch.groups, "key"),
+        (batch.role, batch.roles, "role"),
+    ]
+    bad = [
+        (codes, wrong)
+        for codes, values, kind in named
+        if (wrong := {at for at, value in enumerate(values) if check.bad(value, kind)})
+    ]
+    if keys_fit and not bad:
+        return []
+    return [
+        row
+        for row in range(len(batch))
+        if any(codes[row] in wrong for codes, wrong in bad)
+        or (not keys_fit and problem(batch.key(row), "key") is not None)
+    ]
 
 
 def problem(value: str, kind: str) -> Problem | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 import pytest
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import String
@@ -11,6 +13,7 @@ from mapping.records import (
     Group,
     GuardianLink,
     Membership,
+    MembershipBatch,
     Org,
     Person,
     Record,
@@ -180,3 +183,55 @@ def test_a_membership_key_the_store_cannot_hold_skips_the_membership() -> None:
         ("control_character", "error"),
         ("value_too_long", "error"),
     ]
+
+
+def _batch(rows: list[tuple[str, str, str, str]]) -> MembershipBatch:
+    """A batch of (person, group, role, key) rows on lines 2, 3, …"""
+    persons, groups, roles = ({r[at]: None for r in rows} for at in range(3))
+    ends = array("q", [0])
+    for *_, key in rows:
+        ends.append(ends[-1] + len(key.encode()))
+    return MembershipBatch(
+        list(persons),
+        list(groups),
+        list(roles),
+        array("i", [list(persons).index(r[0]) for r in rows]),
+        array("i", [list(groups).index(r[1]) for r in rows]),
+        array("i", [list(roles).index(r[2]) for r in rows]),
+        array("q", range(2, len(rows) + 2)),
+        "".join(r[3] for r in rows).encode(),
+        ends,
+        file="enrollments.csv",
+    )
+
+
+def test_a_batch_keeps_its_rows_the_store_can_hold_as_a_batch() -> None:
+    batch = _batch(
+        [("P1", "G1", "student", "E1"), ("P2", "G1", "student", "E" * 256),
+         ("P" * 256, "G2", "teacher", "E3"), ("P1", "G2", "x" * 101, "E4"),
+         ("P3", "G2", "teacher", "E5")]
+    )  # fmt: skip
+    out = list(checked([batch]))
+    issues = [(i.code, i.key, i.line) for i in out if isinstance(i, RowIssue)]
+    assert issues == [
+        ("value_too_long", "P2@G1", 3),
+        ("value_too_long", "P" * 254 + "…", 4),
+        ("value_too_long", "P1@G2", 5),
+    ]
+    (kept,) = [i for i in out if isinstance(i, MembershipBatch)]
+    assert [kept.membership(row) for row in range(len(kept))] == [
+        Membership("P1", "G1", "student", key="E1", line=2, file="enrollments.csv"),
+        Membership("P3", "G2", "teacher", key="E5", line=6, file="enrollments.csv"),
+    ]
+    assert (kept.persons, kept.groups, kept.roles) == (
+        ["P1", "P3"],
+        ["G1", "G2"],
+        ["student", "teacher"],
+    )
+
+
+def test_a_batch_the_store_can_hold_passes_as_it_is() -> None:
+    batch = _batch([("P1", "G1", "student", "E1"), ("P2", "G1", "student", "E2")])
+    assert next(iter(checked([batch]))) is batch
+    (issue,) = checked([_batch([("P1", "G1", "student", "E" * 256)])])  # no row left: no batch
+    assert isinstance(issue, RowIssue) and issue.code == "value_too_long"

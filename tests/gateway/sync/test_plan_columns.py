@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,10 @@ from tests.support.snapshots import TODAY, Store
 
 USER_KEYS = [f"u{i}" for i in range(6)]
 CLASS_KEYS = {"k1": "homeroom", "k2": "scheduled", "k3": "scheduled"}
+SHARED = "dup"  # a sourcedId sent as it is: every row with it shares it (others get a number)
 ROWS_PATH = 1 << 62  # a threshold no file reaches: every file row by row
+# Raise it to hunt for divergences (ROSTERGATE_HYPOTHESIS_EXAMPLES=3000, --hypothesis-seed=N).
+EXAMPLES = int(os.environ.get("ROSTERGATE_HYPOTHESIS_EXAMPLES", "150"))
 
 
 def _mostly(plain: list[str], *quirks: str) -> st.SearchStrategy[str]:
@@ -33,14 +37,16 @@ def _mostly(plain: list[str], *quirks: str) -> st.SearchStrategy[str]:
 
 enrollment = st.fixed_dictionaries(
     {
-        "key": _mostly(["e"], "", "e,comma", 'e"quote', " e", "e" + "x" * 300),
-        "status": _mostly([""], "tobedeleted", "active", "Active"),
+        "key": _mostly(["e"], "", SHARED, "e,comma", 'e"quote', " e", "e" + "x" * 300),
+        "status": _mostly([""], "tobedeleted", "active", "Active", "inactive", "retired"),
+        "modified": _mostly([""], "2026-11-01T08:00:00.000Z"),
         "user": _mostly(USER_KEYS, "x9", ""),
         "class": _mostly(list(CLASS_KEYS), "k9", ""),
         "school": _mostly(["S1", ""], "S9"),
         "role": _mostly(["student", "student", "teacher", "aide"], "", "Student", "guardian"),
         "primary": _mostly([""], "true", "false"),
-        "end": _mostly([""], "2020-01-31", "2027-06-20", "31.12.2027"),
+        "begin": _mostly([""], "2020-08-15", "2027-08-15", "15.08.2027"),
+        "end": _mostly([""], "2020-01-31", TODAY.isoformat(), "2027-06-20", "31.12.2027"),
     }
 )
 stored = st.lists(
@@ -77,8 +83,9 @@ def _package(
     classes = [[k, "", "", k, "", "", "", kind, "", "S1", "", "", "", ""] for k, kind in
                CLASS_KEYS.items()]  # fmt: skip
     enrollments = [
-        [f"{r['key']}{n}" if r["key"] else "", r["status"], "", r["class"], r["school"],
-         r["user"], r["role"], r["primary"], "", r["end"]]
+        [f"{r['key']}{n}" if r["key"] not in ("", SHARED) else r["key"], r["status"],
+         r.get("modified", ""), r["class"], r["school"], r["user"], r["role"], r["primary"],
+         r.get("begin", ""), r["end"]]
         for n, r in enumerate(rows)
     ]  # fmt: skip
     if inner_bom and enrollments:
@@ -133,7 +140,7 @@ def _shape(the_plan: Plan) -> dict[str, Any]:
     return shape
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(enrollment, max_size=60),
     members=stored,
@@ -164,3 +171,47 @@ def test_a_clean_large_file_is_one_batch_and_plans_without_rows(tmp_path: Path) 
     by_rows, batched = _planned(package, _store(members), ROWS_PATH)
     assert not batched
     assert _shape(by_columns) == _shape(by_rows)
+
+
+def _row(user: str, klass: str, role: str, **cells: str) -> dict[str, str]:
+    """One enrollment row at school S1, plain unless ``cells`` say otherwise."""
+    row = {"key": "e", "status": "", "user": user, "class": klass, "school": "S1",
+           "role": role, "primary": "", "end": ""}  # fmt: skip
+    return row | cells
+
+
+TOO_LONG = "e" + "x" * 300  # a key the store cannot hold: its row is skipped, the rest stay a batch
+
+
+def test_a_later_plain_row_wins_over_an_earlier_deletion_beside_a_row_the_store_refuses(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        _row("u0", "k1", "student", status="tobedeleted"),  # line 2: goes to the row path
+        _row("u0", "k1", "student"),  # line 3: plain, in the batch; the later row wins
+        _row("u1", "k1", "student", key=TOO_LONG),  # line 4: skipped, value_too_long
+    ]
+    package = _package(tmp_path, rows, bom=False, inner_bom=False)
+    for threshold in (0, ROWS_PATH):
+        the_plan, _ = _planned(package, _store([]), threshold)
+        assert the_plan.counts()["memberships"]["created"] == 1
+        assert [c[2:] for c in the_plan.changes["memberships"].creates] == [
+            ("student", None, None, None, "sync", "e1")
+        ]
+        issues = sorted((i.code, i.line) for i in the_plan.issues if i.entity == "memberships")
+        assert issues == [("bulk_status", 2), ("value_too_long", 4)]
+
+
+def test_class_roles_are_met_in_file_order_beside_a_row_the_store_refuses(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        _row("u0", "k1", "aide", primary="false"),  # line 2: goes to the row path
+        _row("u0", "k2", "teacher"),  # line 3: plain, in the batch
+        _row("u1", "k1", "student", key=TOO_LONG),
+    ]
+    package = _package(tmp_path, rows, bom=False, inner_bom=False)
+    for threshold in (0, ROWS_PATH):
+        the_plan, _ = _planned(package, _store([]), threshold)
+        (note,) = [i.message for i in the_plan.issues if i.code == "class_role_differs"]
+        assert note.endswith("(first: 'u0', Student, class roles 'aide', 'teacher')")
