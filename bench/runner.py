@@ -77,6 +77,7 @@ class Result:
             "format": self.format,
             "phase": self.phase,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "rows": self.rows,
             "rows_per_s": round(self.rows / self.seconds) if self.seconds else None,
             "peak_rss_mb": self.peak_rss_mb,
@@ -177,28 +178,29 @@ def _changed(
 
 def run_format(feed: FeedFiles, dbs: stores.Databases, say: Say, runs: int = RUNS) -> list[Result]:
     """Every phase of one format, each run interleaved with its floor: floor, phase, floor…"""
-    initial, floor_url, store = _initial(feed, dbs, runs)
-    results = [_result(feed, "initial", initial)]
-    try:
-        results.append(
-            _result(
-                feed,
-                "unchanged",
-                [_pair(feed, "unchanged", floor_url, store, dbs) for _ in range(runs)],
-            )
+
+    def done(phase: str, runs: list[Run]) -> Result:
+        # Said as each phase ends, so a long run shows (and a stopped one keeps) what it found.
+        r = _result(feed, phase, runs)
+        floor = f"{r.floor_seconds:.2f} s" if r.floor_seconds else "failed"
+        say(
+            f"{feed.format}: {r.phase} {r.seconds:.2f} s (slowest {r.spread[0]:.2f}, "
+            f"cpu {r.cpu_seconds:.2f}, peak {r.peak_rss_mb:.0f} MB), "
+            f"floor ({r.floor_kind}) {floor} (slowest {r.spread[1]:.2f})"
         )
-        results.append(_result(feed, "changed_1pct", _changed(feed, floor_url, store, dbs, runs)))
+        return r
+
+    initial, floor_url, store = _initial(feed, dbs, runs)
+    results = [done("initial", initial)]
+    try:
+        unchanged = [_pair(feed, "unchanged", floor_url, store, dbs) for _ in range(runs)]
+        results.append(done("unchanged", unchanged))
+        results.append(done("changed_1pct", _changed(feed, floor_url, store, dbs, runs)))
     finally:
         for url in (floor_url, store):
             dbs.drop(url)
     if FORMATS[feed.format].parse_only:
-        results.append(_result(feed, "parse_only", [_parse_only(feed) for _ in range(runs)]))
-    for r in results:
-        floor = f"{r.floor_seconds:.2f} s" if r.floor_seconds else "failed"
-        say(
-            f"{feed.format}: {r.phase} {r.seconds:.2f} s (slowest {r.spread[0]:.2f}), "
-            f"floor ({r.floor_kind}) {floor} (slowest {r.spread[1]:.2f})"
-        )
+        results.append(done("parse_only", [_parse_only(feed) for _ in range(runs)]))
     return results
 
 

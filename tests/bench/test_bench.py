@@ -18,8 +18,8 @@ from bench.stores import Postgres
 from gateway.cli import main
 
 RESULT_KEYS = {
-    "format", "phase", "seconds", "rows", "rows_per_s", "peak_rss_mb", "floor_seconds", "ratio",
-    "floor_kind", "checks",
+    "format", "phase", "seconds", "cpu_seconds", "rows", "rows_per_s", "peak_rss_mb",
+    "floor_seconds", "ratio", "floor_kind", "checks",
 }  # fmt: skip
 FLOOR_KINDS = {
     "initial": "insert",
@@ -54,6 +54,7 @@ def test_every_format_on_sqlite(
         assert set(r) == RESULT_KEYS
         assert r["checks"]["ok"], r["checks"]["mismatches"]
         assert r["seconds"] > 0 and r["floor_seconds"] > 0 and r["peak_rss_mb"] > 0
+        assert r["cpu_seconds"] > 0
         assert r["floor_kind"] == FLOOR_KINDS[r["phase"]]
     changed = next(r for r in results if (r["format"], r["phase"]) == ("ims", "changed_1pct"))
     assert changed["checks"]["actual"]["report"]["accounts"]["expired"] > 0
