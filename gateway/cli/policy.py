@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from gateway.cli import render
-from gateway.cli.app import App
+from gateway.cli.app import Actions, App
 from gateway.errors import NotFound, UsageError
 from gateway.local import preset_settings, set_preset, set_settings, settings_of
 from gateway.store import lookup, profile_values, profiles
@@ -143,10 +143,6 @@ def cmd_settings(app: App, args: argparse.Namespace) -> int:
     else:
         print(render.table([[k, v] for k, v in values.items()], ["setting", "value"]))
     return 0
-
-
-# The subcommands of a command, as argparse holds them.
-Actions: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def register(sub: Actions) -> None:

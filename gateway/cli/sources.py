@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from gateway.auth import audit
 from gateway.cli import pulls, render, schedules
 from gateway.cli.admins import actor
-from gateway.cli.app import App
+from gateway.cli.app import Actions, App
 from gateway.config import SETTINGS, SOURCE_KEYS
 from gateway.errors import UsageError
 from gateway.store import pulls as stored_pulls
@@ -200,8 +200,6 @@ def _settings_help(row: bool = True) -> str:
     return "\n".join(lines)
 
 
-# The subcommands of `source`, as argparse holds them.
-Actions: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 RAW = argparse.RawDescriptionHelpFormatter
 
 
