@@ -31,7 +31,7 @@ from mapping.records import (
     Severity,
 )
 
-# The store's column sizes (gateway/store/models.py; a test keeps the two in step).
+# The store's column sizes (gateway/store/models/; a test keeps the two in step).
 LIMITS: Mapping[str, int] = MappingProxyType(
     {
         "key": 255,  # sync_key of accounts, nodes and groups

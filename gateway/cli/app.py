@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from functools import cached_property
 from pathlib import Path
+from typing import TypeAlias
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import Config
 from gateway.errors import NotFound
 from gateway.store.db import make_engine, make_sessions
+
+# Where a command module adds its commands (or a command its subcommands).
+Actions: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class App:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.cli import render
-from gateway.cli.app import App
+from gateway.cli.app import Actions, App
 from gateway.errors import NotFound, UsageError
 from gateway.local import preset_settings, set_preset, set_settings, settings_of
 from gateway.store import lookup, profile_values, profiles
@@ -145,20 +145,37 @@ def cmd_settings(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Actions) -> None:
     """Add these commands to the CLI."""
+    _add_profiles(sub)
+    _add_mapping(sub)
+    _add_settings(sub)
+
+
+def _add_profiles(sub: Actions) -> None:
+    """`profiles`, and its actions that match role words and change profiles."""
     p = sub.add_parser("profiles", help="list profiles; match or unmatch role words")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_profiles, action=None)
     actions = p.add_subparsers(
         dest="action", metavar="match|unmatch|set|add|matrix", help="without one: list the profiles"
     )
+    for add_action in (_add_match, _add_profile_set, _add_profile_add, _add_matrix):
+        add_action(actions)
+
+
+def _add_match(actions: Actions) -> None:
+    """`profiles match` and `profiles unmatch`."""
     for action in ("match", "unmatch"):
         a = actions.add_parser(action, help=f"{action} role words for a profile")
         a.add_argument("profile", help="the profile's name")
         a.add_argument("roles", nargs="+", metavar="ROLE", help="role words as feeds send them")
         a.add_argument("--source", help="only for this source's feeds (default: site-wide)")
         a.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _add_profile_set(actions: Actions) -> None:
+    """`profiles set`."""
     a = actions.add_parser(
         "set", help="change a profile's settings (`profiles matrix` lists them with their values)"
     )
@@ -172,6 +189,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "may_not_change, password_never_expires=true|false (what its accounts get)",
     )
     a.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _add_profile_add(actions: Actions) -> None:
+    """`profiles add`."""
     a = actions.add_parser("add", help="add a profile copied from an existing one")
     a.add_argument("name", help="the new profile's name")
     a.add_argument(
@@ -183,12 +204,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     a.add_argument("--level", type=int, required=True, help="its security level: 10-100, its own")
     a.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _add_matrix(actions: Actions) -> None:
+    """`profiles matrix`."""
     a = actions.add_parser("matrix", help="every setting of every profile, by section")
     a.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _add_mapping(sub: Actions) -> None:
+    """`mapping`."""
     p = sub.add_parser("mapping", help="review the external roles seen in runs")
     p.add_argument("--source", help="only the roles this source sent")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_mapping)
+
+
+def _add_settings(sub: Actions) -> None:
+    """`settings`."""
     p = sub.add_parser(
         "settings",
         help="show or change a school's sync settings",

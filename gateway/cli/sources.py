@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from gateway.auth import audit
 from gateway.cli import pulls, render, schedules
 from gateway.cli.admins import actor
-from gateway.cli.app import App
+from gateway.cli.app import Actions, App
 from gateway.config import SETTINGS, SOURCE_KEYS
 from gateway.errors import UsageError
 from gateway.store import pulls as stored_pulls
@@ -200,7 +200,10 @@ def _settings_help(row: bool = True) -> str:
     return "\n".join(lines)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+RAW = argparse.RawDescriptionHelpFormatter
+
+
+def register(sub: Actions) -> None:
     """Add `source …` to the CLI."""
     top = sub.add_parser(
         "source",
@@ -211,9 +214,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     action = top.add_subparsers(
         dest="source_command", required=True, metavar="action", help="one of these:"
     )
-    raw = argparse.RawDescriptionHelpFormatter
+    for add_command in (_add_add, _add_list, _add_show, _add_set, _add_remove, _add_token):
+        add_command(action)
+    schedules.register_source(action)
+
+
+def _add_add(action: Actions) -> None:
+    """`source add`."""
     p = action.add_parser(
-        "add", help="add a source", epilog=_settings_help(row=False), formatter_class=raw
+        "add", help="add a source", epilog=_settings_help(row=False), formatter_class=RAW
     )
     p.add_argument("name", help="letters, digits, '.', '_' or '-': it stands in the push URL")
     p.add_argument("--format", required=True, choices=sources.FORMATS, help="what it sends")
@@ -236,23 +245,39 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print the source as JSON")
     pulls.add_options(p)
     p.set_defaults(handler=cmd_add)
+
+
+def _add_list(action: Actions) -> None:
+    """`source list`."""
     p = action.add_parser("list", help="every source, its schools and own settings")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(handler=cmd_list)
+
+
+def _add_show(action: Actions) -> None:
+    """`source show`."""
     p = action.add_parser("show", help="one source and its effective settings")
     p.add_argument("name", help="the source's name")
     p.add_argument("--json", action="store_true", help="print the source as JSON")
     p.set_defaults(handler=cmd_show)
+
+
+def _add_set(action: Actions) -> None:
+    """`source set`."""
     p = action.add_parser(
         "set",
         help="change a source's format, schools or settings",
         epilog=_settings_help(),
-        formatter_class=raw,
+        formatter_class=RAW,
     )
     p.add_argument("name", help="the source's name")
     p.add_argument("pairs", nargs="+", metavar="KEY=VALUE", help="what to change (see below)")
     p.add_argument("--json", action="store_true", help="print the source as JSON")
     p.set_defaults(handler=cmd_set)
+
+
+def _add_remove(action: Actions) -> None:
+    """`source remove`."""
     p = action.add_parser(
         "remove",
         help="delete a source that owns nothing, or retire one with records or runs "
@@ -260,9 +285,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("name", help="the source's name")
     p.set_defaults(handler=cmd_remove)
+
+
+def _add_token(action: Actions) -> None:
+    """`source token`."""
     p = action.add_parser(
         "token", help="print a new push token (shown once; the old one stops working)"
     )
     p.add_argument("name", help="the source's name")
     p.set_defaults(handler=cmd_token)
-    schedules.register_source(action)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from gateway.local import school_ids
 from gateway.store import lookup, reach
 from gateway.store import models as m
-from gateway.store.expiry import LOCAL, expires, status, status_is
-from gateway.store.queries import account_nodes, node_paths
+from gateway.store.expiry import LOCAL, status_is
+from gateway.store.queries import account_nodes, account_row, node_paths
 from gateway.users import outbox, passwords
 
 STATUSES = ("active", "locked", "expired")
@@ -67,26 +67,10 @@ def search(
     )
     rows = session.execute(query).all()
     nodes = account_nodes(session, node_paths(session)) if rows else {}
-    found = [_shown(acc, profile, source, nodes.get(acc.id, [])) for acc, profile, source in rows]
+    found = [
+        account_row(acc, profile, source, nodes.get(acc.id, [])) for acc, profile, source in rows
+    ]
     return found, total
-
-
-def _shown(acc: m.Account, profile: str, source: str | None, nodes: list[str]) -> dict[str, Any]:
-    """One account as the lists show it."""
-    return {
-        "sync_key": acc.sync_key,
-        "source": source or LOCAL,
-        "username": acc.username,
-        "given_name": acc.given_name,
-        "family_name": acc.family_name,
-        "email": acc.email,
-        "profile": profile,
-        "status": status(acc),
-        "expires": expires(acc),
-        "expired_at": acc.expired_at.isoformat(timespec="seconds") if acc.expired_at else None,
-        "local_fields": [f for f in acc.local_fields.split(",") if f],
-        "nodes": nodes,
-    }
 
 
 def show(session: Session, username: str) -> dict[str, Any]:
@@ -102,7 +86,9 @@ def show(session: Session, username: str) -> dict[str, Any]:
         .where(m.Membership.account_id == acc.id)
         .order_by(m.Group.name)
     )
-    shown = _shown(acc, profile.name if profile else "", source.name if source else None, nodes)
+    shown = account_row(
+        acc, profile.name if profile else "", source.name if source else None, nodes
+    )
     shown["schools"] = sorted(paths[s] for s in school_ids(session, acc.id))
     shown["birthday"] = acc.birthday.isoformat() if acc.birthday else None
     shown["password"] = passwords.rules(acc, profile) if profile else None

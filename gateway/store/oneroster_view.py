@@ -84,14 +84,23 @@ def term_key(begin: Any, end: Any) -> ColumnElement[str | None]:
     return case((and_(begin.is_not(None), end.is_not(None)), made), else_=None)
 
 
+def _base(
+    key: Any, active: ColumnElement[bool], entity: str, row_id: Any
+) -> tuple[ColumnElement[Any], ...]:
+    """The fields every OneRoster entity starts with: sourcedId, status, dateLastModified."""
+    return (
+        key.label("sourcedId"),
+        status(active).label("status"),
+        modified(entity, row_id).label("dateLastModified"),
+    )
+
+
 def _orgs() -> Rows:
     """Nodes that are orgs."""
     node, parent = m.Node, aliased(m.Node)
     return (
         select(
-            node.sync_key.label("sourcedId"),
-            status(node.status == "active").label("status"),
-            modified("nodes", node.id).label("dateLastModified"),
+            *_base(node.sync_key, node.status == "active", "nodes", node.id),
             node.name.label("name"),
             vocabulary(node.kind, ORG_KINDS).label("type"),
             node.sync_key.label("identifier"),
@@ -108,9 +117,7 @@ def _courses() -> Rows:
     group, school = m.Group, aliased(m.Node)
     return (
         select(
-            group.sync_key.label("sourcedId"),
-            status(group.status == "active").label("status"),
-            modified("groups", group.id).label("dateLastModified"),
+            *_base(group.sync_key, group.status == "active", "groups", group.id),
             group.name.label("title"),
             group.sync_key.label("courseCode"),
             school.sync_key.label("org"),
@@ -129,9 +136,7 @@ def _classes() -> Rows:
     node, year = aliased(m.Node), aliased(m.Node)
     return (
         select(
-            group.sync_key.label("sourcedId"),
-            status(group.status == "active").label("status"),
-            modified("groups", group.id).label("dateLastModified"),
+            *_base(group.sync_key, group.status == "active", "groups", group.id),
             group.name.label("title"),
             group.sync_key.label("classCode"),
             case((group.kind == "class", "homeroom"), else_="scheduled").label("classType"),
@@ -154,9 +159,7 @@ def _users() -> Rows:
     """Accounts, with the role of their profile."""
     account = m.Account
     return select(
-        account_key(account).label("sourcedId"),
-        status(account.status != "expired").label("status"),
-        modified("accounts", account.id).label("dateLastModified"),
+        *_base(account_key(account), account.status != "expired", "accounts", account.id),
         case((account.status == "active", "true"), else_="false").label("enabledUser"),
         account.username.label("username"),
         account.given_name.label("givenName"),
@@ -174,9 +177,7 @@ def _enrollments() -> Rows:
     primary = case((member.is_primary.is_(True), "true"), (member.is_primary.is_(False), "false"))
     return (
         select(
-            key.label("sourcedId"),
-            status(member.status == "active").label("status"),
-            modified("memberships", member.id).label("dateLastModified"),
+            *_base(key, member.status == "active", "memberships", member.id),
             vocabulary(member.role, ENROLLMENT_ROLES).label("role"),
             primary.label("primary"),
             member.begin_date.label("beginDate"),

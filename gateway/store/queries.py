@@ -126,6 +126,26 @@ def account_nodes(session: Session, paths: dict[int, str]) -> dict[int, list[str
     return {account_id: _deepest(p) for account_id, p in found.items()}
 
 
+def account_row(
+    acc: m.Account, profile: str, source: str | None, nodes: list[str]
+) -> dict[str, Any]:
+    """One account as the lists show it (`list accounts`, the admin API's search)."""
+    return {
+        "sync_key": acc.sync_key,
+        "source": source or LOCAL,
+        "username": acc.username,
+        "given_name": acc.given_name,
+        "family_name": acc.family_name,
+        "email": acc.email,
+        "profile": profile,
+        "status": status(acc),
+        "expires": expires(acc),
+        "expired_at": acc.expired_at.isoformat(timespec="seconds") if acc.expired_at else None,
+        "local_fields": [f for f in acc.local_fields.split(",") if f],
+        "nodes": nodes,
+    }
+
+
 def accounts(session: Session, filters: Filters = Filters()) -> list[dict[str, Any]]:
     """The accounts (those the filters name) with profile, status and hierarchy paths."""
     paths = node_paths(session)
@@ -155,20 +175,7 @@ def accounts(session: Session, filters: Filters = Filters()) -> list[dict[str, A
         )
     nodes = account_nodes(session, paths)
     return [
-        {
-            "sync_key": acc.sync_key,
-            "source": source or LOCAL,
-            "username": acc.username,
-            "given_name": acc.given_name,
-            "family_name": acc.family_name,
-            "email": acc.email,
-            "profile": profile,
-            "status": status(acc),
-            "expires": expires(acc),
-            "expired_at": acc.expired_at.isoformat(timespec="seconds") if acc.expired_at else None,
-            "local_fields": [f for f in acc.local_fields.split(",") if f],
-            "nodes": nodes.get(acc.id, []),
-        }
+        account_row(acc, profile, source, nodes.get(acc.id, []))
         for acc, profile, source in session.execute(_paged(query.order_by(a.username_key), filters))
     ]
 

@@ -277,21 +277,19 @@ def _apply(
     ):
         diff["status"] = (account.status, "locked")
         account.status = "locked"
-    if diff:
-        key = account.sync_key or account.username
-        before = {k: v[0] for k, v in diff.items()}
-        log(
-            session,
-            "accounts",
-            account.id,
-            key,
-            "update",
-            before,
-            {k: v[1] for k, v in diff.items()},
-            "local",
-        )
-        bump(session)
+    _log_diff(session, account, diff)
     return diff
+
+
+def _log_diff(session: Session, account: m.Account, diff: dict[str, tuple[Any, Any]]) -> None:
+    """Log an admin's edit of an account (field: (before, after)) and bump the store's revision."""
+    if not diff:
+        return
+    before = {k: v[0] for k, v in diff.items()}
+    after = {k: v[1] for k, v in diff.items()}
+    key = account.sync_key or account.username
+    log(session, "accounts", account.id, key, "update", before, after, "local")
+    bump(session)
 
 
 def unlock(session: Session, username: str) -> dict[str, tuple[Any, Any]]:
@@ -304,20 +302,7 @@ def unlock(session: Session, username: str) -> dict[str, tuple[Any, Any]]:
     if account.status == "locked":
         diff["status"] = ("locked", "active")
         account.status = "active"
-    if diff:
-        key = account.sync_key or account.username
-        before = {k: v[0] for k, v in diff.items()}
-        log(
-            session,
-            "accounts",
-            account.id,
-            key,
-            "update",
-            before,
-            {k: v[1] for k, v in diff.items()},
-            "local",
-        )
-        bump(session)
+    _log_diff(session, account, diff)
     return diff
 
 

@@ -1,8 +1,10 @@
-"""The access e-mail in each language the gateway writes it in (nb, sv, en)."""
+"""The access e-mail in each language the gateway writes it in (nb, sv, en: access_mail.toml)."""
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
 
 
 @dataclass(frozen=True)
@@ -20,41 +22,13 @@ class Template:
     closing: str
 
 
-TEMPLATES = {
-    "nb": Template(
-        subject="Brukernavn og passord",
-        greeting="Hei, {name}!",
-        intro="Her er tilgangen din.",
-        username="Brukernavn: {username}",
-        password="Engangspassord: {password}",
-        given="Passord: det du har fått fra skolen",
-        change="Du må velge et nytt passord første gang du logger inn.",
-        signin="Logg inn her: {url}",
-        closing="Hilsen skolen",
-    ),
-    "sv": Template(
-        subject="Användarnamn och lösenord",
-        greeting="Hej, {name}!",
-        intro="Här är dina inloggningsuppgifter.",
-        username="Användarnamn: {username}",
-        password="Engångslösenord: {password}",
-        given="Lösenord: det du har fått av skolan",
-        change="Du måste välja ett nytt lösenord första gången du loggar in.",
-        signin="Logga in här: {url}",
-        closing="Hälsningar, skolan",
-    ),
-    "en": Template(
-        subject="Your username and password",
-        greeting="Hello {name},",
-        intro="Here is how you sign in.",
-        username="Username: {username}",
-        password="One-time password: {password}",
-        given="Password: the one your school gave you",
-        change="You must choose a new password the first time you sign in.",
-        signin="Sign in here: {url}",
-        closing="Your school",
-    ),
-}
+def _load() -> dict[str, Template]:
+    """Each language's words, from the data file beside this module."""
+    text = files(__package__).joinpath("access_mail.toml").read_text(encoding="utf-8")
+    return {language: Template(**words) for language, words in tomllib.loads(text).items()}
+
+
+TEMPLATES = _load()
 
 
 def body(

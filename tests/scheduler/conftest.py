@@ -3,9 +3,9 @@ it (the way ``gateway.pull`` does), and running what waits in the queue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,12 @@ from gateway.store import models as m
 from gateway.store import schedules, sources
 from gateway.store.schedules import Schedule
 from gateway.sync import run as sync
+from scheduler import jobs
+from scheduler.jobs import Pull
 from tests.support.packages import World, nordby
+
+DUE = datetime(2027, 3, 1, 5, 0, tzinfo=UTC)
+TODAY = date(2027, 3, 1)
 
 
 @dataclass
@@ -69,6 +74,33 @@ def scheduled(sessions: sessionmaker[Session]) -> str:
     return "sis"
 
 
+Fire = Callable[..., Coroutine[Any, Any, jobs.Fired]]
+
+
+@pytest.fixture
+def fire(sessions: sessionmaker[Session], config: Config, fake_pull: FakePull) -> Fire:
+    """Fire the pull job of source ``sis``: due at DUE, on TODAY, with ``fake_pull`` unless told."""
+
+    async def fire_(
+        pull: Pull | None = None,
+        due: datetime = DUE,
+        today: date = TODAY,
+        failed: list[str] | None = None,
+    ) -> jobs.Fired:
+        said = failed if failed is not None else []
+        return await jobs.pull_source(
+            sessions,
+            config,
+            "sis",
+            due=due,
+            pull=pull or fake_pull,
+            today=today,
+            failed=said.append,
+        )
+
+    return fire_
+
+
 Drain = Callable[..., list[str]]
 
 
@@ -93,3 +125,10 @@ def issue_codes(sessions: sessionmaker[Session], run: int) -> list[str]:
     """The codes of a run's issues."""
     with sessions() as session:
         return list(session.scalars(select(m.RunIssue.code).where(m.RunIssue.run_id == run)))
+
+
+def runs(sessions: sessionmaker[Session]) -> list[tuple[int, str, str]]:
+    """(id, origin, state) of every run."""
+    with sessions() as session:
+        query = select(m.ImportRun.id, m.ImportRun.origin, m.ImportRun.state)
+        return [tuple(r) for r in session.execute(query.order_by(m.ImportRun.id))]  # type: ignore[misc]

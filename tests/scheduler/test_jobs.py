@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,18 +13,10 @@ from gateway.config import Config
 from gateway.store import models as m
 from gateway.store import schedules, sources
 from scheduler import jobs
-from tests.scheduler.conftest import Drain, FakePull, issue_codes
+from tests.scheduler.conftest import DUE, Drain, FakePull, Fire, issue_codes, runs
 from tests.support.packages import World, nordby
 
-DUE = datetime(2027, 3, 1, 5, 0, tzinfo=UTC)
-TODAY = date(2027, 3, 1)
-
-
-def runs(sessions: sessionmaker[Session]) -> list[tuple[int, str, str]]:
-    """(id, origin, state) of every run."""
-    with sessions() as session:
-        query = select(m.ImportRun.id, m.ImportRun.origin, m.ImportRun.state)
-        return [tuple(r) for r in session.execute(query.order_by(m.ImportRun.id))]  # type: ignore[misc]
+pytestmark = pytest.mark.usefixtures("scheduled")  # every test has the source "sis"
 
 
 def accounts(sessions: sessionmaker[Session]) -> dict[str, str]:
@@ -32,25 +25,28 @@ def accounts(sessions: sessionmaker[Session]) -> dict[str, str]:
         return dict(session.execute(select(m.Account.sync_key, m.Account.status)).all())  # type: ignore[arg-type]
 
 
-async def fire(
-    sessions: sessionmaker[Session],
-    config: Config,
-    pull: FakePull,
-    due: datetime = DUE,
-    today: date = TODAY,
-    failed: list[str] | None = None,
-) -> jobs.Fired:
-    """Fire the pull job of source ``sis``."""
-    said = failed if failed is not None else []
-    return await jobs.pull_source(
-        sessions, config, "sis", due=due, pull=pull, today=today, failed=said.append
-    )
+def add_run(sessions: sessionmaker[Session], **fields: object) -> None:
+    """Add a finished run of ``sis`` as the store would hold it."""
+    with sessions.begin() as session:
+        session.add(m.ImportRun(source_id=sources.get(session, "sis").id, **fields))
+
+
+def stale(sessions: sessionmaker[Session], config: Config) -> bool:
+    """Whether ``sis`` is stale under ``config``."""
+    with sessions() as session:
+        return bool(sources.describe(session, config, sources.get(session, "sis"))["stale"])
+
+
+def failing(sessions: sessionmaker[Session], config: Config) -> dict[str, str]:
+    """The failing sources and why, as of now."""
+    with sessions() as session:
+        return sources.failing(session, config, datetime.now())
 
 
 async def test_a_firing_pulls_once_and_the_pull_queues_a_scheduled_run(
-    sessions: sessionmaker[Session], config: Config, scheduled: str, fake_pull: FakePull
+    sessions: sessionmaker[Session], fire: Fire, fake_pull: FakePull
 ) -> None:
-    fired = await fire(sessions, config, fake_pull)
+    fired = await fire()
     assert (fired.outcome, fired.source) == ("queued", "sis")
     assert fake_pull.calls == [("sis", "schedule")]
     assert runs(sessions) == [(fired.run, "schedule", "queued")]
@@ -64,45 +60,41 @@ async def test_a_firing_pulls_once_and_the_pull_queues_a_scheduled_run(
 
 
 async def test_three_replicas_firing_the_same_due_time_make_one_run(
-    sessions: sessionmaker[Session], config: Config, scheduled: str, fake_pull: FakePull
+    sessions: sessionmaker[Session], fire: Fire, fake_pull: FakePull
 ) -> None:
-    outcomes = await asyncio.gather(*(fire(sessions, config, fake_pull) for _ in range(3)))
+    outcomes = await asyncio.gather(*(fire() for _ in range(3)))
     assert sorted(f.outcome for f in outcomes) == ["queued", "taken", "taken"]
     assert len(fake_pull.calls) == 1 and len(runs(sessions)) == 1
-    later = await fire(sessions, config, fake_pull, due=DUE + timedelta(hours=1))
+    later = await fire(due=DUE + timedelta(hours=1))
     assert later.outcome == "queued" and len(runs(sessions)) == 2
 
 
 async def test_a_source_without_a_schedule_is_not_pulled(
-    sessions: sessionmaker[Session], config: Config, scheduled: str, fake_pull: FakePull
+    sessions: sessionmaker[Session], fire: Fire, fake_pull: FakePull
 ) -> None:
     with sessions.begin() as session:
         schedules.set_schedule(session, "sis", None)
-    assert (await fire(sessions, config, fake_pull)).outcome == "off"
+    assert (await fire()).outcome == "off"
     assert fake_pull.calls == [] and runs(sessions) == []
 
 
 async def test_a_blackout_window_stops_scheduled_pulls_on_its_days_only(
-    sessions: sessionmaker[Session], config: Config, scheduled: str, fake_pull: FakePull
+    sessions: sessionmaker[Session], fire: Fire, fake_pull: FakePull
 ) -> None:
     with sessions.begin() as session:
         schedules.add_window(session, "sis", "blackout", "2027-06-20..2027-08-10")
     for day in (date(2027, 6, 20), date(2027, 7, 1), date(2027, 8, 10)):
-        fired = await fire(sessions, config, fake_pull, today=day)
+        fired = await fire(today=day)
         assert (fired.outcome, fired.message) == ("blackout", "2027-06-20..2027-08-10")
     assert fake_pull.calls == [] and runs(sessions) == []
-    after = await fire(sessions, config, fake_pull, today=date(2027, 8, 11))
+    after = await fire(today=date(2027, 8, 11))
     assert after.outcome == "queued" and len(runs(sessions)) == 1
 
 
 async def test_an_additions_only_window_creates_and_updates_but_never_expires(
-    sessions: sessionmaker[Session],
-    config: Config,
-    scheduled: str,
-    fake_pull: FakePull,
-    drain: Drain,
+    sessions: sessionmaker[Session], fire: Fire, fake_pull: FakePull, drain: Drain
 ) -> None:
-    await fire(sessions, config, fake_pull)
+    await fire()
     assert drain() == ["applied"]
     with sessions.begin() as session:  # (no threshold holds the run that may remove)
         sources.change(session, "sis", settings={"removal_threshold": "1"})
@@ -110,7 +102,7 @@ async def test_an_additions_only_window_creates_and_updates_but_never_expires(
         window_id = window.id
     world = nordby(4).without("P3")
     fake_pull.world = world.changed("P1", given="Åsa")
-    fired = await fire(sessions, config, fake_pull, due=DUE + timedelta(hours=1))
+    fired = await fire(due=DUE + timedelta(hours=1))
     assert drain() == ["applied"]
     assert accounts(sessions)["P3"] == "active"
     with sessions() as session:
@@ -126,52 +118,41 @@ async def test_an_additions_only_window_creates_and_updates_but_never_expires(
 
     with sessions.begin() as session:
         schedules.remove_window(session, "sis", window_id)
-    await fire(sessions, config, fake_pull, due=DUE + timedelta(hours=2))
+    await fire(due=DUE + timedelta(hours=2))
     assert drain() == ["applied"]
     assert accounts(sessions)["P3"] == "expired"
 
 
 async def test_a_pull_that_fails_is_counted_and_the_source_is_failing_until_one_succeeds(
-    sessions: sessionmaker[Session],
-    config: Config,
-    scheduled: str,
-    fake_pull: FakePull,
-    drain: Drain,
+    sessions: sessionmaker[Session], config: Config, fire: Fire, fake_pull: FakePull, drain: Drain
 ) -> None:
     failed: list[str] = []
     fake_pull.fails = "HTTP 503 from https://sis.example/export.zip after 3 tries"
-    fired = await fire(sessions, config, fake_pull, failed=failed)
+    fired = await fire(failed=failed)
     assert fired.outcome == "failed" and failed == ["sis"]
-    with sessions.begin() as session:  # the run a pull that gave up records (gateway.pull)
-        source = sources.get(session, "sis")
-        session.add(
-            m.ImportRun(
-                source_id=source.id,
-                state="failed",
-                origin="schedule",
-                error=fake_pull.fails,
-                finished_at=datetime.now(),
-            )
-        )
-    with sessions() as session:
-        assert sources.failing(session, config, datetime.now()) == {"sis": fake_pull.fails}
+    # the run a pull that gave up records (gateway.pull)
+    add_run(
+        sessions,
+        state="failed",
+        origin="schedule",
+        error=fake_pull.fails,
+        finished_at=datetime.now(),
+    )
+    assert failing(sessions, config) == {"sis": fake_pull.fails}
     fake_pull.fails = ""
-    await fire(sessions, config, fake_pull, due=DUE + timedelta(hours=1), failed=failed)
+    await fire(due=DUE + timedelta(hours=1), failed=failed)
     assert drain() == ["applied"] and failed == ["sis"]
-    with sessions() as session:
-        assert sources.failing(session, config, datetime.now()) == {}
+    assert failing(sessions, config) == {}
 
 
 async def test_a_pull_that_raises_fails_its_firing_and_is_counted(
-    sessions: sessionmaker[Session], config: Config, scheduled: str
+    sessions: sessionmaker[Session], fire: Fire
 ) -> None:
     async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("the SFTP host key changed")
 
     failed: list[str] = []
-    fired = await jobs.pull_source(
-        sessions, config, "sis", due=DUE, pull=broken, today=TODAY, failed=failed.append
-    )
+    fired = await fire(pull=broken, failed=failed)
     assert (fired.outcome, fired.message, failed) == (
         "failed",
         "the SFTP host key changed",
@@ -184,44 +165,32 @@ async def test_a_pull_that_raises_fails_its_firing_and_is_counted(
 
 
 def test_a_source_without_a_successful_run_for_longer_than_stale_after_is_stale(
-    sessions: sessionmaker[Session], scheduled: str
+    sessions: sessionmaker[Session],
 ) -> None:
     config = Config(stale_after=24)
     with sessions.begin() as session:
-        source = sources.get(session, "sis")
         session.execute(update(m.Source).values(created_at=datetime.now() - timedelta(hours=30)))
-        session.add(
-            m.ImportRun(
-                source_id=source.id,
-                state="applied",
-                finished_at=datetime.now() - timedelta(hours=25),
-            )
-        )
+    add_run(sessions, state="applied", finished_at=datetime.now() - timedelta(hours=25))
     with sessions() as session:
         row = sources.describe(session, config, sources.get(session, "sis"))
-        assert row["stale"] is True and row["schedule"] == "every 1h"
-        assert sources.describe(session, Config(), sources.get(session, "sis"))["stale"] is False
+    assert row["stale"] is True and row["schedule"] == "every 1h"
+    assert stale(sessions, Config()) is False
     with sessions.begin() as session:
         sources.change(session, "sis", settings={"stale_after": "48"})
-    with sessions() as session:
-        assert sources.describe(session, config, sources.get(session, "sis"))["stale"] is False
+    assert stale(sessions, config) is False
 
 
 def test_guardians_are_created_by_the_job_on_their_date_and_not_before(
-    sessions: sessionmaker[Session],
-    config: Config,
-    scheduled: str,
-    fake_pull: FakePull,
-    drain: Drain,
+    sessions: sessionmaker[Session], config: Config, fire: Fire, fake_pull: FakePull, drain: Drain
 ) -> None:
     today = date.today()  # the worker's runs go by the real date: the clock moves to it
     yesterday = today - timedelta(days=1)
-    asyncio.run(fire(sessions, config, FakePull(fake_pull.folder, World())))
+    asyncio.run(fire(pull=FakePull(fake_pull.folder, World())))
     assert drain() == ["applied"]  # the school is there; its admin sets the guardians' date
     with sessions.begin() as session:
         school = session.scalars(select(m.Node).where(m.Node.kind == "school")).one()
         session.get_one(m.SchoolSetting, school.id).guardians_from = today
-    asyncio.run(fire(sessions, config, fake_pull, due=DUE + timedelta(hours=1)))
+    asyncio.run(fire(due=DUE + timedelta(hours=1)))
     assert drain(today=yesterday) == ["applied"]
     with sessions.begin() as session:  # the run was yesterday
         session.execute(
@@ -242,7 +211,7 @@ def test_guardians_are_created_by_the_job_on_their_date_and_not_before(
 
 
 def test_a_firing_is_claimed_once_per_source_job_and_due_time(
-    sessions: sessionmaker[Session], scheduled: str
+    sessions: sessionmaker[Session],
 ) -> None:
     with sessions.begin() as session:
         source_id = sources.get(session, "sis").id

@@ -22,8 +22,7 @@ from gateway.web.app import create_app
 from gateway.web.metrics import metrics_key
 from scheduler import service
 from tests.gateway.web.conftest import ClientMaker
-from tests.scheduler.conftest import FakePull
-from tests.scheduler.test_jobs import runs
+from tests.scheduler.conftest import FakePull, runs
 
 
 def firings(sessions: sessionmaker[Session]) -> list[m.Firing]:

@@ -37,7 +37,7 @@ MEMBER_BODY = {
 }
 
 
-def _account(session: Session, who: Principal, username: str, change: bool = False) -> None:
+def account_in_reach(session: Session, who: Principal, username: str, change: bool = False) -> None:
     """Refuse an account outside the caller's schools (to change it, all of its schools)."""
     schools = school_ids(session, lookup.account(session, username).id)
     if change:
@@ -95,7 +95,7 @@ async def show(request: web.Request) -> web.Response:
     username = request.match_info["username"]
 
     def work(session: Session, who: Principal) -> dict[str, Any]:
-        _account(session, who, username)
+        account_in_reach(session, who, username)
         return accounts.show(session, username)
 
     return reply(await read(request, work))
@@ -115,7 +115,7 @@ async def edit(request: web.Request) -> web.Response:
     own = {k: data.pop(k) for k in users.FIELDS if k in data}
 
     def work(session: Session, who: Principal) -> dict[str, Any]:
-        _account(session, who, username, change=True)
+        account_in_reach(session, who, username, change=True)
         diff = set_account(session, username, pairs(data)) if data else {}
         if own:
             site = who.kind == "site"
@@ -132,7 +132,7 @@ def _group(session: Session, who: Principal, group: str, username: str) -> None:
     """Refuse a group outside the caller's schools, or an account they cannot see."""
     schools = reach.group_school(lookup.group(session, group))
     scopes.require_all(session, who, schools, f"change the members of {group}")
-    _account(session, who, username)
+    account_in_reach(session, who, username)
 
 
 @routes.get("/groups/{group}/members")

@@ -12,13 +12,12 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from gateway.auth import scopes
 from gateway.auth.scopes import Principal
 from gateway.errors import UsageError
-from gateway.local import school_ids
 from gateway.store import accounts, lookup
 from gateway.users import accounts as users
 from gateway.users import adding, outbox, passwords
+from gateway.web.api.accounts import account_in_reach
 from gateway.web.api.base import body, log, reply, write
 from gateway.web.keys import config_key
 from gateway.web.spec import describe
@@ -98,12 +97,6 @@ async def add_account(request: web.Request) -> web.Response:
     return reply(await write(request, work), status=201)
 
 
-def _account(session: Session, who: Principal, username: str) -> None:
-    """Refuse an account unless every school it belongs to is the caller's."""
-    schools = school_ids(session, lookup.account(session, username).id)
-    scopes.require_all(session, who, schools, f"change {username}")
-
-
 @routes.post("/accounts/{username}/unlock")
 @describe("Clear an account's expiry date and lock", TAG)
 async def unlock_account(request: web.Request) -> web.Response:
@@ -111,7 +104,7 @@ async def unlock_account(request: web.Request) -> web.Response:
     username = request.match_info["username"]
 
     def work(session: Session, who: Principal) -> dict[str, Any]:
-        _account(session, who, username)
+        account_in_reach(session, who, username, change=True)
         diff = users.unlock(session, username)
         log(session, request, "account.unlock", username, {k: v[1] for k, v in diff.items()})
         return {"changed": diff, "account": accounts.show(session, username)}
@@ -127,7 +120,7 @@ async def send_access(request: web.Request) -> web.Response:
     language = request.config_dict[config_key].mail_language
 
     def work(session: Session, who: Principal) -> dict[str, Any]:
-        _account(session, who, username)
+        account_in_reach(session, who, username, change=True)
         row = outbox.queue(session, lookup.account(session, username), "access", language)
         log(session, request, "account.send_access", username, {"address": row.address})
         return {"queued": row.id, "address": row.address}
