@@ -1,4 +1,4 @@
-"""Read a large enrollments.csv column-wise: pyarrow parses it, whole columns are judged at once.
+"""Read a large enrollments.csv column-wise: pyarrow parses it in blocks, judged column by column.
 
 The rows with nothing to report and nothing but a membership to say (no status, no
 dates, no primary flag) become one ``MembershipBatch``, their keys dictionary-encoded,
@@ -12,7 +12,7 @@ over the cap, bytes that are not UTF-8) or a delta file goes to the row path who
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -31,12 +31,16 @@ _FOLDED_ROLES = {w.casefold() for w in ROLE_WORDS}
 # malloc's pool hands freed memory back; arrow's default one keeps it for the next file.
 POOL = pa.system_memory_pool()
 Rows = list[tuple[int, list[str]]]  # (line, cells) of the rows left to the row path
+# The bytes pyarrow parses at a time: what the read holds beyond the file and its batch.
+BLOCK_BYTES = 4 * 1024 * 1024  # 16 MiB held 40 MB more at the peak, and was no faster
+_KEYED = ("userSourcedId", "classSourcedId", "role")
 
 
 def split(data: bytes, table: Table, state: State) -> tuple[MembershipBatch | None, Rows | None]:
     """The file's plain rows as a batch and the rest as rows; (None, None): all by rows.
 
-    ``data`` is the whole file, whose header ``table`` has read.
+    ``data`` is the whole file, whose header ``table`` has read. pyarrow parses it a block
+    at a time, and only each block's codes are kept: the peak is the file and one block.
     """
     start = data.find(b"\n") + 1
     if table.mode == "delta" or start == 0 or table.lines_read != 1:
@@ -44,41 +48,79 @@ def split(data: bytes, table: Table, state: State) -> tuple[MembershipBatch | No
     if data.find("\ufeff".encode(), start) >= 0:
         return None, None  # the row path drops a BOM inside a line before it parses it
     body = memoryview(data)[start:]
-    parsed = _parse(body, table) if _lines_are_rows(body, table.limit) else None
-    if parsed is None:
+    physical = _physical_lines(body, table.limit)
+    if physical is None:
         return None, None
-    cells = {name: parsed.column(at) for name, at in table.header.index.items()}
-    bad = _unusual(cells) | _not_plain(cells) | _unknown(cells, state)
-    lines = np.arange(2, parsed.num_rows + 2, dtype=np.int64)
-    rest = np.flatnonzero(bad)
-    return _batch(cells, ~bad, lines, table.file), _rows(parsed, rest, lines)
+    batch, rest, line = _Batch(table.file), [], 2
+    try:
+        for block in _blocks(body, table):
+            cells = {name: block.column(at) for name, at in table.header.index.items()}
+            bad = _unusual(cells) | _not_plain(cells) | _unknown(cells, state)
+            lines = np.arange(line, line + block.num_rows, dtype=np.int64)
+            batch.add(cells, ~bad, lines)
+            rest += _rows(block, np.flatnonzero(bad), lines)
+            line += block.num_rows
+    except _Broken:
+        return None, None
+    # Every row is one line when there are as many rows as lines (a row takes one or more).
+    if line - 2 != physical:
+        return None, None
+    return batch.done(), rest
 
 
-def _lines_are_rows(body: memoryview, limit: int) -> bool:
-    """Whether each line ends in LF or CRLF and none is over the cap (the row path fails those)."""
+class _Broken(Exception):
+    """A row that breaks the one-line-one-row shape, or bytes pyarrow cannot read."""
+
+
+def _physical_lines(body: memoryview, limit: int) -> int | None:
+    """The lines, when each ends in LF or CRLF and none is over the cap; else None.
+
+    Read in slices, so the scratch arrays stay small however large the file is.
+    """
     raw = np.frombuffer(body, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
-    returns = np.flatnonzero(raw == 13)
-    if len(returns) and not np.isin(returns + 1, ends).all():
-        return False
-    lengths = np.diff(ends, prepend=-1)
-    tail = len(raw) - 1 - (ends[-1] if len(ends) else -1)
-    return int(max(lengths.max(initial=0), tail)) <= limit // 4
+    lines, at, step = 0, 0, max(BLOCK_BYTES, limit)
+    while at < len(raw):
+        cut = _cut(raw, at, step)
+        part = raw[at:cut]
+        ends = np.flatnonzero(part == 10)
+        returns = np.flatnonzero(part == 13)
+        if len(returns) and not np.isin(returns + 1, ends).all():
+            return None
+        lengths = np.diff(ends, prepend=-1)
+        tail = len(part) - 1 - (ends[-1] if len(ends) else -1)
+        if int(max(lengths.max(initial=0), tail)) > limit // 4:
+            return None
+        lines += len(ends) + (part[-1] != 10)
+        at = cut
+    return lines
 
 
-def _parse(body: memoryview, table: Table) -> pa.Table | None:
-    """The rows as string columns; None when a row breaks the one-line-one-row shape."""
-    width, broken = table.header.width, []
+def _cut(raw: np.ndarray[Any, np.dtype[np.uint8]], at: int, step: int) -> int:
+    """Where a slice from ``at`` ends: after its last LF within ``step`` bytes, if it has one.
+
+    A slice without one holds a line over the cap (``step`` is at least the cap).
+    """
+    if at + step >= len(raw):
+        return len(raw)
+    found = np.flatnonzero(raw[at : at + step] == 10)
+    return at + int(found[-1]) + 1 if len(found) else at + step
+
+
+def _blocks(body: memoryview, table: Table) -> Iterator[pa.Table]:
+    """The rows as string columns, a block at a time; _Broken when a row is not one line."""
+    names = [str(at) for at in range(table.header.width)]
+    broken: list[Any] = []
 
     def skip(row: Any) -> str:
         broken.append(row)
         return "skip"
 
-    names = [str(at) for at in range(width)]
     try:
-        parsed = pv.read_csv(
+        reader = pv.open_csv(
             pa.BufferReader(pa.py_buffer(body)),
-            read_options=pv.ReadOptions(column_names=names),
+            read_options=pv.ReadOptions(
+                column_names=names, block_size=BLOCK_BYTES, use_threads=False
+            ),
             parse_options=pv.ParseOptions(
                 delimiter=table.delimiter, newlines_in_values=True, invalid_row_handler=skip
             ),
@@ -89,12 +131,14 @@ def _parse(body: memoryview, table: Table) -> pa.Table | None:
             ),
             memory_pool=POOL,
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return None
-    physical = int(np.count_nonzero(np.frombuffer(body, dtype=np.uint8) == 10))
-    if body and body[-1] != 10:
-        physical += 1
-    return None if broken or parsed.num_rows != physical else parsed
+        for part in reader:
+            if broken:
+                raise _Broken
+            yield pa.Table.from_batches([part])
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        raise _Broken from error
+    if broken:
+        raise _Broken
 
 
 def _column(cells: dict[str, Any], name: str) -> Any:
@@ -162,39 +206,61 @@ def _plain_role(word: str) -> bool:
     return word in ROLE_WORDS or word.casefold() not in _FOLDED_ROLES
 
 
-def _batch(
-    cells: dict[str, Any], good: np.ndarray[Any, np.dtype[np.bool_]], lines: Any, file: str
-) -> MembershipBatch | None:
-    """The good rows as one batch record (None when there are none)."""
-    if not good.any():
-        return None
-    where = pa.array(good)
+class _Batch:
+    """The good rows of every block, their keys coded against dictionaries the blocks share."""
 
-    def encoded(name: str) -> tuple[list[str], array[int]]:
-        found = pc.dictionary_encode(pc.filter(_column(cells, name), where))
-        codes = found.indices.to_numpy(zero_copy_only=False).astype(np.intc)
-        return found.dictionary.to_pylist(), array("i", codes.tobytes())
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.codes: dict[str, dict[str, int]] = {n: {} for n in _KEYED}
+        self.columns: dict[str, array[int]] = {n: array("i") for n in _KEYED}
+        self.lines: array[int] = array("q")
+        self.keys = bytearray()
+        self.key_ends: array[int] = array("q", [0])
 
-    persons, person = encoded("userSourcedId")
-    groups, group = encoded("classSourcedId")
-    roles, role = encoded("role")
-    keys = pc.filter(_column(cells, "sourcedId"), where).cast(pa.large_string())
-    _, ends, text = keys.buffers()
-    offsets = np.frombuffer(ends, dtype=np.int64)[keys.offset : keys.offset + len(keys) + 1]
-    first = int(offsets[0])
-    data = bytes(text)[first : int(offsets[-1])] if text is not None else b""
-    return MembershipBatch(
-        persons,
-        groups,
-        roles,
-        person,
-        group,
-        role,
-        array("q", lines[good].astype(np.int64).tobytes()),
-        data,
-        array("q", (offsets - first).astype(np.int64).tobytes()),
-        file=file,
-    )
+    def add(
+        self, cells: dict[str, Any], good: np.ndarray[Any, np.dtype[np.bool_]], lines: Any
+    ) -> None:
+        """A block's good rows."""
+        if not good.any():
+            return
+        where = pa.array(good)
+        for name in _KEYED:
+            found = pc.dictionary_encode(pc.filter(_column(cells, name), where))
+            codes = self.codes[name]
+            shared = np.array(
+                [codes.setdefault(v, len(codes)) for v in found.dictionary.to_pylist()] or [0],
+                dtype=np.intc,
+            )
+            self.columns[name].frombytes(
+                shared[found.indices.to_numpy(zero_copy_only=False)].tobytes()
+            )
+        self.lines.frombytes(lines[good].astype(np.int64).tobytes())
+        keys = pc.filter(_column(cells, "sourcedId"), where).cast(pa.large_string())
+        _, ends, text = keys.buffers()
+        offsets = np.frombuffer(ends, dtype=np.int64)[keys.offset : keys.offset + len(keys) + 1]
+        first, base = int(offsets[0]), len(self.keys)
+        if text is not None:
+            self.keys += memoryview(text)[first : int(offsets[-1])]
+        self.key_ends.frombytes((offsets[1:] - first + base).astype(np.int64).tobytes())
+
+    def done(self) -> MembershipBatch | None:
+        """The batch record (None when no row was good)."""
+        if not self.lines:
+            return None
+        person, group, role = (self.columns[n] for n in _KEYED)
+        persons, groups, roles = (list(self.codes[n]) for n in _KEYED)
+        return MembershipBatch(
+            persons,
+            groups,
+            roles,
+            person,
+            group,
+            role,
+            self.lines,
+            bytes(self.keys),
+            self.key_ends,
+            file=self.file,
+        )
 
 
 def _rows(parsed: pa.Table, rest: Any, lines: Any) -> Rows:

@@ -43,8 +43,9 @@ HANDLERS: dict[str, tuple[Builder, Fast, Finisher]] = {
     "users": (people.user, fast.users, people.finish_users),
     "enrollments": (entities.enrollment, fast.enrollments, _nothing),
 }
-# A file read column-wise is held whole (with pyarrow's table of it, about three times
-# its size): past this it streams row by row, as every file below ``column_bytes`` does.
+# A file read column-wise is held whole (pyarrow parses it a block at a time, see
+# ``columnar.BLOCK_BYTES``): past this it streams row by row, as every file below
+# ``column_bytes`` does.
 COLUMN_MAX_BYTES = 256 * 1024 * 1024
 # Files recognised but not read, and what the report says about them.
 _SENSITIVE = "demographics are sensitive data the gateway does not need, so it keeps none"

@@ -61,16 +61,23 @@ class Columns:
             )
             self._keys.append((batch.keys, np.frombuffer(batch.key_ends, dtype=np.int64)))
         person, group, role, lines, source = (np.concatenate(c) for c in zip(*parts, strict=True))
+        del parts  # a million rows: each full column is 8 MB, so each goes once taken
         row = np.concatenate([np.arange(len(b), dtype=np.int64) for b in batches])
+        # The last row about a membership wins; it is met where its first row stood. One
+        # stable sort gives both: the first and the last of each run of equal keys.
         packed = self._pack(person, group, role)
-        # The last row about a membership wins; it is met where its first row stood.
-        _, last = np.unique(packed[::-1], return_index=True)
-        last = len(packed) - 1 - last
-        _, first = np.unique(packed, return_index=True)
+        order = np.argsort(packed, kind="stable")
+        packed = packed[order]
+        starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
+        first, last = order[starts], order[np.r_[starts[1:], len(packed)] - 1]
+        del order
+        self.packed = packed[starts]  # sorted
+        del packed, starts
         self.person, self.group, self.role = person[last], group[last], role[last]
+        del person, group, role
         self.lines, self.first = lines[last], lines[first]
+        del lines, first
         self._source, self._row = source[last], row[last]
-        self.packed = packed[last]  # sorted, as np.unique sorts
 
     def _pack(self, person: Any, group: Any, role: Any) -> Any:
         """One int per (person, group, role)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from operator import itemgetter
 
 from gateway.sync.changes import Ref
@@ -85,7 +86,6 @@ class _Planner:
         self.roles: dict[str, str | None] = {}
         self.off: dict[tuple[str, str, bool], str] = {}
         self.resolved: dict[tuple[str, str], tuple[Ref | None, str, str, int | None]] = {}
-        self.positions = self.stored.positions
         self.unchanged = 0  # counted here, added to the changes once: this runs a million times
         self.accounts = ctx.refs["accounts"]
         self.feed_keys = ctx.desired.memberships.keys
@@ -96,6 +96,11 @@ class _Planner:
         self.new: set[tuple[Ref, Ref, str]] = set()
         mapped = [self.role(word) for word in ctx.desired.memberships.words()]
         self.words_share_a_role = len(mapped) != len(set(mapped))
+
+    @cached_property
+    def positions(self) -> dict[int, int]:
+        """The stored rows by packed key, built when a row is first planned one at a time."""
+        return self.stored.positions
 
     def role(self, word: str) -> str | None:
         """The hierarchy role a role word maps to (None: unmapped)."""

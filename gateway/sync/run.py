@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway import memory
 from gateway.config import Config
 from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
@@ -120,6 +121,7 @@ def _plan_and_apply(session: Session, desired: Desired, job: Job) -> Report:
     if feed.format == "csv":  # the CSV names schools by text: any source's school may answer
         lookup.schools(session, feed.source_name).adopt(snap, desired.orgs)
     the_plan = plan(desired, snap, policy)
+    memory.release()
     suspend_damaged(the_plan, desired, snap)
     if the_plan.removes_anything:
         since = now() - timedelta(hours=policy.removal_window)
@@ -198,7 +200,9 @@ def _guarded(
     """Run with a heartbeat; a feed that cannot be read, or any error, fails the run."""
     try:
         with without_gc(), owners.heartbeat(sessions, job.run_id, config.heartbeat_timeout / 4):
+            memory.steady_threshold()
             desired = _read(job.feed, config, settings, job.progress)
+            memory.release()  # the parsers' scratch: the plan's peak starts from what is held
             return _run(sessions, desired, job)
     except FeedError as err:
         file = err.file or job.feed.path.name

@@ -98,14 +98,16 @@ class StoredMemberships:
     bits once per group and role, so a plan finds a row with one shift and one lookup.
     Rows with anything but the defaults (a manual origin, dates, primary) keep their
     details beside. Positions number the rows densely, so a plan marks what it saw in a
-    bytearray rather than a set of keys.
+    bytearray rather than a set of keys. The key → position index (``positions``, 100 MB
+    at a million rows) is built when a row is first looked up one at a time: a plan that
+    goes column-wise (``sorted_keys``) never needs it.
     """
 
     def __init__(self, roles: Iterable[str] = ()) -> None:
         self._roles = _RoleIndex()
         for role in roles:
             self._roles[role]
-        self.positions: dict[int, int] = {}
+        self._positions: dict[int, int] | None = None
         self._keys = array("Q")
         self._ids = array("q")
         self.details: dict[int, StoredMembership] = {}
@@ -139,7 +141,7 @@ class StoredMemberships:
         for account, group, role, membership_id in rows:
             append_key((account << 36) | (group << 6) | index[role])
             append_id(membership_id)
-        self.positions.update(zip(self._keys[start:], range(start, len(self._keys)), strict=True))
+        self._index_from(start)
 
     def role_numbers(self) -> dict[str, int]:
         """The number each role has in a key (so the store can pack keys itself)."""
@@ -152,7 +154,21 @@ class StoredMemberships:
         for chunk in rows:
             self._keys.extend(map(first, chunk))
             self._ids.extend(map(second, chunk))
-        self.positions.update(zip(self._keys[start:], range(start, len(self._keys)), strict=True))
+        self._index_from(start)
+
+    @property
+    def positions(self) -> dict[int, int]:
+        """Packed key → position, built on first use."""
+        if self._positions is None:
+            self._positions = {}
+            self._index_from(0)
+        return self._positions
+
+    def _index_from(self, start: int) -> None:
+        """Add the rows from ``start`` on to the index, once it is built."""
+        if self._positions is not None:
+            keys = self._keys[start:]
+            self._positions.update(zip(keys, range(start, len(self._keys)), strict=True))
 
     def sorted_keys(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """Every row's packed key in sorted order, and the position each one sits at."""

@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,8 @@ import oneroster
 from gateway.sync.changes import Policy
 from gateway.sync.desired import collect
 from gateway.sync.plan import Plan, plan
-from mapping.records import MembershipBatch
+from mapping.records import MembershipBatch, RowIssue
+from oneroster import columnar
 from tests.support.packages import CLASSES, ENROLLMENTS, ORGS, USERS
 from tests.support.snapshots import TODAY, Store
 
@@ -147,13 +149,20 @@ def _shape(the_plan: Plan) -> dict[str, Any]:
     bom=st.booleans(),
     inner_bom=st.sampled_from([False, False, False, True]),
     newline=st.sampled_from([False, False, False, True]),
+    block=st.sampled_from([columnar.BLOCK_BYTES, 64, 300, 1000]),
 )
 def test_columns_and_rows_plan_the_same(
-    rows: list[dict[str, str]], members: list[Any], bom: bool, inner_bom: bool, newline: bool
+    rows: list[dict[str, str]],
+    members: list[Any],
+    bom: bool,
+    inner_bom: bool,
+    newline: bool,
+    block: int,
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         package = _package(Path(folder), rows, bom, inner_bom, newline)
-        by_columns, _ = _planned(package, _store(members), 0)
+        with mock.patch.object(columnar, "BLOCK_BYTES", block):  # rows in blocks of any size
+            by_columns, _ = _planned(package, _store(members), 0)
         by_rows, _ = _planned(package, _store(members), ROWS_PATH)
     assert _shape(by_columns) == _shape(by_rows)
 
@@ -215,3 +224,22 @@ def test_class_roles_are_met_in_file_order_beside_a_row_the_store_refuses(
         the_plan, _ = _planned(package, _store([]), threshold)
         (note,) = [i.message for i in the_plan.issues if i.code == "class_role_differs"]
         assert note.endswith("(first: 'u0', Student, class roles 'aide', 'teacher')")
+
+
+def test_blocks_share_one_batch_and_keep_the_lines_of_rows_with_problems(
+    tmp_path: Path,
+) -> None:
+    rows = [{"key": f"e{n}", "status": "", "user": u, "class": k, "school": "S1",
+             "role": "student", "primary": "", "end": ""}
+            for n, (u, k) in enumerate((u, k) for u in USER_KEYS for k in CLASS_KEYS)]  # fmt: skip
+    rows[-2]["user"] = "nobody"  # an unknown user, in the last block
+    package = _package(tmp_path, rows, bom=False, inner_bom=False)
+    with mock.patch.object(columnar, "BLOCK_BYTES", 100):
+        records = list(oneroster.read(package, oneroster.ReadOptions(column_bytes=0)))
+    batches = [r for r in records if isinstance(r, MembershipBatch)]
+    assert len(batches) == 1
+    assert len(batches[0]) == len(rows) - 1
+    assert list(batches[0].lines) == [n + 2 for n in range(len(rows)) if n != len(rows) - 2]
+    assert sorted(batches[0].persons) == sorted(USER_KEYS)
+    issues = [(r.code, r.line) for r in records if isinstance(r, RowIssue) and r.line]
+    assert issues == [("unresolved_reference", len(rows))]
