@@ -77,6 +77,11 @@ def set_schedule(session: Session, name: str, schedule: Schedule | None) -> m.So
     source = sources.get(session, name)
     if schedule is not None and source.retired_at is not None:
         raise UsageError(f"source {name!r} is retired: add it again before scheduling it")
+    if schedule is not None and not source.pull:  # its firings would fail forever
+        raise UsageError(
+            f"source {name!r} has nothing to pull from: add --url/--sftp-host/… with "
+            f"`rostergate source set {name} --url …` (API: PATCH its pull) first"
+        )
     source.schedule = schedule.text if schedule else None
     source.updated_at = owners.now()
     return source
