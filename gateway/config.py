@@ -47,6 +47,7 @@ class Config:
     retention_days: float = 30.0
     keep_feeds: int = 3  # each source's latest applied feeds kept to run again
     stale_after: float = 0.0  # hours without a successful run before a source is stale; 0: never
+    quiet_after: float = 72.0  # hours without any run before the dashboard names it; 0: never
     schedule_grace: float = 300.0  # seconds a scheduled firing may start late
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     password_length: int = 12
@@ -124,6 +125,7 @@ SETTINGS: dict[str, Setting] = {
     "keep_feeds": Setting(int, SITE, COUNT, "each source's latest applied feeds kept to re-run"),
     "schedule_grace": Setting(float, SITE, POSITIVE, "seconds a scheduled pull may start late"),
     "stale_after": Setting(float, BOTH, COUNT, "hours without a successful run: stale; 0: never"),
+    "quiet_after": Setting(float, BOTH, COUNT, "hours without a run: quiet (dashboard); 0: never"),
     "metrics_allow": Setting(list, SITE, NETWORKS, "addresses that read /metrics without a token"),
     "host": Setting(str, SITE, None, "the address `serve` listens on"),
     "port": Setting(int, SITE, PORT, "the port `serve` listens on"),

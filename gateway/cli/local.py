@@ -7,13 +7,18 @@ import sys
 
 from gateway.cli import render, users
 from gateway.cli.app import App
+from gateway.errors import UsageError
 from gateway.local import add_member, remove_member, set_account
 from gateway.store import accounts
 
 
 def cmd_account(app: App, args: argparse.Namespace) -> int:
     """Show an account, or edit its fields locally; `account add`, `account check-login`."""
-    if args.username in SUBCOMMANDS:
+    if args.username == "show":  # `account show NAME`: NAME may be a word below, even "show"
+        if not args.name:
+            raise UsageError("account show NAME: give the account's username")
+        args.username = args.name
+    elif args.username in SUBCOMMANDS:
         return SUBCOMMANDS[args.username](app, args)
     with app.sessions.begin() as session:
         notes = []
@@ -65,9 +70,14 @@ def cmd_member(app: App, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add these commands to the CLI."""
     p = sub.add_parser(
-        "account", help="show an account or edit it; `account add`, `account check-login NAME`"
+        "account",
+        help="show an account or edit it; `account add`, `account check-login NAME`",
+        description="`account show NAME` (with the same options) reaches any account, even one "
+        "named add, check-login, lock-due or show.",
     )
-    p.add_argument("username", help="the account's username, or add, check-login, lock-due")
+    p.add_argument(
+        "username", help="the account's username, or add, check-login, lock-due, show NAME"
+    )
     p.add_argument(
         "--set",
         nargs="+",

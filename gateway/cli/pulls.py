@@ -42,23 +42,29 @@ OPTIONS: dict[str, tuple[str, str]] = {
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    """Add the pull options to `source add`."""
+    """Add the pull options to `source add` and `source set`."""
     group = parser.add_argument_group("pulled sources (any of these makes the source pulled)")
     for key, (flag, text) in OPTIONS.items():
         group.add_argument(flag, dest=f"pull_{key}", metavar=key.upper(), help=text)
 
 
-def pull_settings(app: App, fmt: str, args: argparse.Namespace) -> dict[str, Any] | None:
-    """The pull settings `source add` was given, checked and encrypted; None when none."""
+def given_pull(args: argparse.Namespace) -> dict[str, Any]:
+    """The pull options given on the command line (a key FILE read)."""
     given = {key: getattr(args, f"pull_{key}", None) for key in OPTIONS}
     given = {key: value for key, value in given.items() if value not in (None, "")}
-    if not given and fmt != "oneroster-rest":
-        return None
     if "sftp_key" in given:
         try:
             given["sftp_key"] = Path(str(given["sftp_key"])).read_text(encoding="utf-8")
         except OSError as err:
             raise UsageError(f"--sftp-key {given['sftp_key']}: {err.strerror}") from None
+    return given
+
+
+def pull_settings(app: App, fmt: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The pull settings `source add` was given, checked and encrypted; None when none."""
+    given = given_pull(args)
+    if not given and fmt != "oneroster-rest":
+        return None
     return checked(app.config, fmt, given)
 
 

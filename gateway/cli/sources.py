@@ -14,6 +14,7 @@ from gateway.cli.admins import actor
 from gateway.cli.app import Actions, App
 from gateway.config import SETTINGS, SOURCE_KEYS
 from gateway.errors import UsageError
+from gateway.pull.settings import changed
 from gateway.store import pulls as stored_pulls
 from gateway.store import sources
 
@@ -137,8 +138,11 @@ def cmd_show(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_set(app: App, args: argparse.Namespace) -> int:
-    """Change a source's format, schools or settings."""
+    """Change a source's format, schools, settings or pull settings."""
     given = pairs(args.pairs)  # the settings' table refuses an unknown key, naming the nearest
+    pull = pulls.given_pull(args)
+    if not given and not pull:
+        raise UsageError("source set: give KEY=VALUE pairs or pull options (--url, …)")
     changes = dict(given)
     fmt, schools = changes.pop("format", None), changes.pop("schools", None)
     settings: dict[str, Any] = {k: v or None for k, v in changes.items()}  # KEY= falls back
@@ -150,7 +154,11 @@ def cmd_set(app: App, args: argparse.Namespace) -> int:
             schools=schools.split(",") if schools is not None else None,
             settings=settings,
         )
-        audit.record(session, actor(), "source.set", args.name, {"changes": given})
+        if pull:
+            fmt = source.format or ""
+            stored_pulls.configure(session, args.name, changed(app.config, fmt, source.pull, pull))
+        detail = {"changes": given, "pull": sorted(pull)} if pull else {"changes": given}
+        audit.record(session, actor(), "source.set", args.name, detail)
         if schools:
             _note_unknown(session, source.schools or [])
         row = sources.describe(session, app.config, source)
@@ -271,8 +279,9 @@ def _add_set(action: Actions) -> None:
         formatter_class=RAW,
     )
     p.add_argument("name", help="the source's name")
-    p.add_argument("pairs", nargs="+", metavar="KEY=VALUE", help="what to change (see below)")
+    p.add_argument("pairs", nargs="*", metavar="KEY=VALUE", help="what to change (see below)")
     p.add_argument("--json", action="store_true", help="print the source as JSON")
+    pulls.add_options(p)
     p.set_defaults(handler=cmd_set)
 
 

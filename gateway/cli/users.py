@@ -18,12 +18,14 @@ from gateway.users import outbox, passwords
 OWN_FIELDS = users.FIELDS  # the fields `--set` hands to gateway.users rather than gateway.local
 
 
-def _password(app: App, args: argparse.Namespace) -> tuple[str | None, str | None]:
+def _password(
+    app: App, args: argparse.Namespace, adding: bool = False
+) -> tuple[str | None, str | None]:
     """The password an admin gives on stdin, or one made now (shown once); and its hash."""
     if getattr(args, "password_stdin", False):
         given = sys.stdin.readline().rstrip("\n")
         return None, passwords.hashed(given)
-    if args.new_password or (args.username == "add" and not args.send_access):
+    if args.new_password or (adding and not args.send_access):
         made = passwords.make(app.config.password_length, app.config.password_alphabet)
         return made, passwords.hashed(made)
     return None, None
@@ -31,7 +33,7 @@ def _password(app: App, args: argparse.Namespace) -> tuple[str | None, str | Non
 
 def cmd_add(app: App, args: argparse.Namespace) -> int:
     """Add a local account by hand."""
-    shown_password, password_hash = _password(app, args)
+    shown_password, password_hash = _password(app, args, adding=True)
     new = users.NewAccount(
         given_name=args.given or "",
         family_name=args.family or "",

@@ -69,6 +69,7 @@ def finish(session: Session, run_id: int, state: str, plan: Plan, now: datetime)
     }
     if state == "held" or (state == "previewed" and plan.size <= PREVIEW_PLAN_LIMIT):
         values["plan"] = plans.dump(plan)
+    if state in ("held", "previewed"):  # a preview too large to keep still tells its revision
         values["revision"] = plan.revision
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
     save_issues(session, run_id, plan.issues)
@@ -111,6 +112,12 @@ def fail(
 def set_state(session: Session, run_id: int, state: str, now: datetime) -> None:
     """Move a run to another state (a held run approved or discarded); drop its stored plan."""
     values = {"state": state, "finished_at": now, "plan": None}
+    session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
+
+
+def set_input(session: Session, run_id: int, like: m.ImportRun) -> None:
+    """Give a run the input and options of another (a preview it applies), to run again."""
+    values = {"origin": like.origin, "spool_path": like.spool_path, "options": like.options}
     session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(values))
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
@@ -77,9 +78,27 @@ def set_schedule(session: Session, name: str, schedule: Schedule | None) -> m.So
     source = sources.get(session, name)
     if schedule is not None and source.retired_at is not None:
         raise UsageError(f"source {name!r} is retired: add it again before scheduling it")
+    if schedule is not None and not source.pull:  # its firings would fail forever
+        raise UsageError(
+            f"source {name!r} has nothing to pull from: add --url/--sftp-host/… with "
+            f"`rostergate source set {name} --url …` (API: PATCH its pull) first"
+        )
     source.schedule = schedule.text if schedule else None
     source.updated_at = owners.now()
     return source
+
+
+def longest_gap(schedule: Schedule, at: datetime) -> timedelta:
+    """The longest time between firings (a crontab line's, over its firings from a week before)."""
+    if not schedule.cron:
+        return timedelta(seconds=schedule.every)
+    trigger = CronTrigger.from_crontab(schedule.cron)
+    fired: list[datetime] = []
+    previous, start = None, at.astimezone() - timedelta(days=7)
+    while len(fired) < 8 and (fire := trigger.get_next_fire_time(previous, start)) is not None:
+        fired.append(fire)
+        previous = start = fire
+    return max((b - a for a, b in pairwise(fired)), default=timedelta(0))
 
 
 def parse_range(text: str) -> tuple[date, date]:

@@ -23,6 +23,7 @@ from gateway.config import Config
 from gateway.errors import ConflictError, UsageError
 from gateway.feeds import Feed, open_records
 from gateway.store import lookup, owners, runs, schedules, snapshot, sources, writer
+from gateway.store import models as m
 from gateway.store import revert as revert_inputs
 from gateway.store.locks import source_lock, write_lock
 from gateway.store.progress import Listener, RunProgress
@@ -274,6 +275,38 @@ def approve(sessions: sessionmaker[Session], run_id: int) -> Report:
         runs.mark_applied(session, run_id)
         runs.set_state(session, run_id, "applied", now())
         report = runs.report(session, run_id)
+    return _logged(sessions, report, started)
+
+
+def still_current(session: Session, preview: m.ImportRun) -> None:
+    """Refuse a preview the store has moved on from: applying it would write what nobody saw."""
+    if preview.revision != snapshot.revision(session):
+        raise ConflictError(
+            f"the store changed since the preview (run {preview.id}); preview again"
+        )
+
+
+def apply_preview(sessions: sessionmaker[Session], preview_id: int) -> Report:
+    """Apply the plan a preview kept, as a run of its own (held if the preview said so), if
+    the store has not changed since: what the admin saw is what is written."""
+    started = time.monotonic()
+    with without_gc(), sessions.begin() as session:
+        preview = runs.get(session, preview_id)
+        if not preview.dry_run or preview.state != "previewed":
+            raise UsageError(f"run {preview_id} is not a preview: there is nothing to apply")
+        kept: Plan = runs.stored_plan(preview)
+        still_current(session, preview)
+        run_id = runs.start(
+            session, source_id=preview.source_id, fmt=preview.format, file=preview.file
+        )
+        runs.set_input(session, run_id, preview)
+        if kept.held:
+            report = runs.finish(session, run_id, "held", kept, now())
+        else:
+            if kept.changes_anything:
+                writer.apply(session, kept, run_id, now())
+            runs.mark_applied(session, run_id)
+            report = runs.finish(session, run_id, "applied", kept, now())
     return _logged(sessions, report, started)
 
 

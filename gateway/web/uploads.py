@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.auth import audit, scopes
 from gateway.auth.scopes import Principal
@@ -21,6 +21,7 @@ from gateway.feeds import parse_columns
 from gateway.queue import enqueue
 from gateway.store import column_maps, runs, sources
 from gateway.store import models as m
+from gateway.sync import run as sync
 from gateway.web.spooling import Spooled
 from mapping.usernames import USERNAME_MODES
 
@@ -112,16 +113,32 @@ def queue_upload(
     return run
 
 
-def queue_import_of(session: Session, who: Principal, address: str, preview: int) -> int:
-    """Queue the import of an uploaded preview's file, with the preview's options; its id."""
+def _uploaded_preview(session: Session, who: Principal, preview: int) -> tuple[m.ImportRun, str]:
+    """An uploaded preview the admin may import, and its source's name."""
     run = runs.get(session, preview)
     if run.origin != "upload" or not run.dry_run or run.state != "previewed" or not run.spool_path:
         raise UsageError(f"run {preview} is not an uploaded preview: there is nothing to import")
     source = session.get_one(m.Source, run.source_id).name if run.source_id else run.format
     require_upload(session, who, source)
-    options = dict(run.options or {})
-    new = enqueue(session, source=source, fmt=run.format, spool_path=Path(run.spool_path),
-                  options=options, origin="upload")  # fmt: skip
-    detail = {"source": source, "format": run.format, "file": run.file, "preview": preview}
-    audit.record(session, who.name, "upload.import", f"run {new}", detail, address)
-    return new
+    return run, source
+
+
+def import_preview(
+    sessions: sessionmaker[Session], who: Principal, address: str, preview: int
+) -> int:
+    """Import an uploaded preview as it showed: apply its kept plan, or (too large to keep)
+    queue its file again, either only while the store is as it was; log who; the run's id."""
+    with sessions.begin() as session:
+        run, source = _uploaded_preview(session, who, preview)
+        detail = {"source": source, "format": run.format, "file": run.file, "preview": preview}
+        if run.plan is None:
+            sync.still_current(session, run)
+            spooled, options = Path(run.spool_path or ""), dict(run.options or {})
+            new = enqueue(session, source=source, fmt=run.format, spool_path=spooled,
+                          options=options, origin="upload")  # fmt: skip
+            audit.record(session, who.name, "upload.import", f"run {new}", detail, address)
+            return new
+    report = sync.apply_preview(sessions, preview)
+    with sessions.begin() as session:
+        audit.record(session, who.name, "upload.import", f"run {report.run}", detail, address)
+    return report.run

@@ -18,7 +18,7 @@ from gateway.pull import PullResult
 from gateway.queue import enqueue, spool
 from gateway.queue import runs as queue
 from gateway.store import models as m
-from gateway.store import schedules, sources
+from gateway.store import pulls, schedules, sources
 from gateway.store.schedules import Schedule
 from gateway.sync import run as sync
 from scheduler import jobs
@@ -70,6 +70,7 @@ def scheduled(sessions: sessionmaker[Session]) -> str:
     """A OneRoster source pulled every hour: its name."""
     with sessions.begin() as session:
         sources.add(session, "sis", "oneroster", [], {})
+        pulls.configure(session, "sis", {"kind": "url", "url": "https://sis.example.org/x.zip"})
         schedules.set_schedule(session, "sis", Schedule(every=3600))
     return "sis"
 

@@ -7,22 +7,24 @@ from pathlib import Path
 from tests.support.cli import Cli
 from tests.support.packages import User, nordby
 
+URL = ("--url", "https://sis.example.org/export.zip")
+
 
 def test_a_schedule_is_set_shown_and_switched_off(cli: Cli) -> None:
-    assert cli("source", "add", "sis", "--format", "oneroster").code == 0
+    assert cli("source", "add", "sis", "--format", "oneroster", *URL).code == 0
     assert cli.json("source", "show", "sis")["schedule"] == "off"
     said = cli("source", "schedule", "sis", "--every", "2h")
     assert (said.code, said.out) == (0, "source sis: pulled every 2h\n")
     assert cli("source", "schedule", "sis", "--cron", "0  5 * * 1-5").code == 0
     row = cli.json("source", "show", "sis")
     assert (row["schedule"], row["failing"], row["stale"]) == ("cron 0 5 * * 1-5", None, False)
-    assert "schedule      cron 0 5 * * 1-5" in cli("source", "show", "sis").out
+    assert "schedule          cron 0 5 * * 1-5" in cli("source", "show", "sis").out
     assert cli("source", "schedule", "sis", "--off").out == "source sis: not pulled\n"
     assert cli.json("source", "list")[0]["schedule"] == "off"
 
 
 def test_a_wrong_schedule_is_refused_saying_why(cli: Cli) -> None:
-    cli("source", "add", "sis", "--format", "oneroster")
+    cli("source", "add", "sis", "--format", "oneroster", *URL)
     bad_cron = cli("source", "schedule", "sis", "--cron", "0 25 * * *")
     assert bad_cron.code == 2 and "--cron must be a crontab line" in bad_cron.err
     bad_every = cli("source", "schedule", "sis", "--every", "soon")
@@ -32,6 +34,22 @@ def test_a_wrong_schedule_is_refused_saying_why(cli: Cli) -> None:
     nobody = cli("source", "schedule", "nobody", "--every", "2h")
     assert nobody.code == 1 and "there is no source 'nobody'" in nobody.err
     assert cli.json("source", "show", "sis")["schedule"] == "off"
+
+
+def test_a_source_with_nothing_to_pull_from_is_not_scheduled(cli: Cli) -> None:
+    cli("source", "add", "pushed", "--format", "oneroster")
+    for when in (("--every", "2h"), ("--cron", "0 5 * * *")):
+        refused = cli("source", "schedule", "pushed", *when)
+        assert refused.code == 2
+        assert refused.err.startswith("rostergate: source 'pushed' has nothing to pull from: ")
+        assert "`rostergate source set pushed --url …`" in refused.err
+        assert len(refused.err.strip().splitlines()) == 1
+    assert cli.json("source", "show", "pushed")["schedule"] == "off"
+    assert cli("source", "schedule", "pushed", "--off").code == 0
+    assert cli("source", "set", "pushed").code == 2  # neither pairs nor pull options
+    assert cli("source", "set", "pushed", *URL).code == 0
+    assert cli.json("source", "show", "pushed")["pull"]["url"] == URL[1]
+    assert cli("source", "schedule", "pushed", "--every", "2h").code == 0
 
 
 def test_windows_are_added_listed_and_removed(cli: Cli) -> None:

@@ -1,5 +1,6 @@
 """The import wizard: upload a file → its format and source → (the gateway's CSV) its
-columns → a preview with the hierarchy it would make, counts and issues → Finish, with a
+columns → a preview with the hierarchy it would make, counts and issues → Finish, which
+applies the plan the preview kept (refused once the store has changed since), with a
 live progress bar until the import's report is ready.
 
 Between the file and the preview the file waits in the spool, named by a draft: its
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from yarl import URL
 
-from gateway.errors import Forbidden, NotFound, UsageError
+from gateway.errors import ConflictError, Forbidden, NotFound, UsageError
 from gateway.feeds import FORMATS
 from gateway.queue import spool
 from gateway.store import column_maps, runs
@@ -31,9 +32,9 @@ from gateway.web.admin.page import CSRF, FORM, render, who
 from gateway.web.admin.wizard_csv import MappingProblem, choices, chosen, read_columns
 from gateway.web.admin.wizard_preview import preview
 from gateway.web.auth import in_store
-from gateway.web.keys import config_key
+from gateway.web.keys import config_key, sessions_key
 from gateway.web.spooling import Spooled
-from gateway.web.uploads import Upload, queue_import_of, queue_upload, require_upload
+from gateway.web.uploads import Upload, import_preview, queue_upload, require_upload
 from mapping.usernames import USERNAME_MODES
 
 routes = web.RouteTableDef()
@@ -183,6 +184,7 @@ def _run_page(session: Session, request: web.Request) -> dict[str, Any]:
     source = session.get(m.Source, run.source_id) if run.source_id else None
     row = {"run": run.id, "state": run.state, "progress": runs.progress(run)}
     context: dict[str, Any] = {"run": run, "row": row, "source": source.name if source else ""}
+    context["stale"] = False  # Finish refused: the store changed since the preview
     if run.state not in ("queued", "running"):
         context |= preview(session, run, request.query)
     return context
@@ -197,12 +199,13 @@ async def run_page(request: web.Request) -> web.Response:
 
 @routes.post(r"/wizard/runs/{run:\d+}/finish")
 async def finish(request: web.Request) -> web.StreamResponse:
-    """Queue the import of the previewed file, and follow it."""
+    """Import what the preview showed, and follow it; a stale preview is shown, refused."""
     preview_id, admin, address = int(request.match_info["run"]), who(request), request.remote or ""
-
-    def work(session: Session) -> int:
-        reach.require_run(session, admin, runs.get(session, preview_id))
-        return queue_import_of(session, admin, address, preview_id)
-
-    run = await in_store(request, work)
+    await in_store(request, lambda s: reach.require_run(s, admin, runs.get(s, preview_id)))
+    sessions = request.config_dict[sessions_key]
+    try:
+        run = await asyncio.to_thread(import_preview, sessions, admin, address, preview_id)
+    except ConflictError:
+        context = await in_store(request, lambda s: _run_page(s, request))
+        return render(request, "wizard_run.html", {**context, "stale": True}, status=409)
     raise web.HTTPSeeOther(f"{HOME}/runs/{run}")

@@ -15,7 +15,7 @@ from gateway.auth import scopes
 from gateway.auth.scopes import Principal
 from gateway.errors import UsageError
 from gateway.local import EDITABLE, add_member, remove_member, school_ids, set_account
-from gateway.store import accounts, lookup, profile_values, reach
+from gateway.store import accounts, lookup, profile_values, provenance, reach
 from gateway.users import accounts as users
 from gateway.web.api.base import body, flag, log, page, pairs, read, reply, text, write
 from gateway.web.spec import PAGE, Param, describe
@@ -26,6 +26,11 @@ EDIT_BODY = {
     "type": "object",
     "properties": {name: {"type": "string"} for name in (*EDITABLE, *users.FIELDS)},
     "additionalProperties": False,
+}
+UNDO_BODY = {
+    "type": "object",
+    "properties": {"field": {"type": "string", "enum": list(provenance.UNDOABLE)}},
+    "required": ["field"],
 }
 MEMBER_BODY = {
     "type": "object",
@@ -124,6 +129,29 @@ async def edit(request: web.Request) -> web.Response:
             )
         log(session, request, "account.edit", username, {k: v[1] for k, v in diff.items()})
         return {"changed": diff, "account": accounts.show(session, username)}
+
+    return reply(await write(request, work))
+
+
+@routes.post("/accounts/{username}/undo")
+@describe(
+    "Take back a local edit of a field: the register's value again (as the account page's undo)",
+    TAG,
+    body=UNDO_BODY,
+)
+async def undo(request: web.Request) -> web.Response:
+    """Undo the local edit of {field}; the field's before and after, and the account."""
+    username, data = request.match_info["username"], await body(request)
+    field = data.get("field")
+    if not isinstance(field, str) or not field:
+        raise UsageError(f"field must be one of {', '.join(provenance.UNDOABLE)}")
+
+    def work(session: Session, who: Principal) -> dict[str, Any]:
+        _account(session, who, username, change=True)
+        before, after = provenance.undo_local(session, username, field)
+        detail = {"field": field, "before": before, "after": after}
+        log(session, request, "account.undo", lookup.account(session, username).username, detail)
+        return {**detail, "account": accounts.show(session, username)}
 
     return reply(await write(request, work))
 

@@ -134,3 +134,18 @@ def test_the_top_profile_is_given_by_site_admins_only(cli: Cli) -> None:
     assert bad.code == 1 and "there is no profile 'Rektor'" in bad.err
     bad_date = cli("account", "add", "--given", "Ida", "--family", "Drift", "--birthday", "17.05")
     assert bad_date.code == 2 and "birthday must be a date as YYYY-MM-DD" in bad_date.err
+
+
+def test_account_show_reaches_an_account_named_like_a_subcommand(cli: Cli) -> None:
+    for name in ("add", "show"):
+        added = cli.json("account", "add", "--given", "Ann", "--family", "Dahl", "--username", name)
+        assert added["username"] == name
+    shown = cli.json("account", "show", "add")
+    assert (shown["username"], shown["given_name"]) == ("add", "Ann")
+    assert cli.json("account", "show", "show")["username"] == "show"
+    edited = cli("account", "show", "add", "--set", "email=ann@nordby.no")
+    assert edited.code == 0 and "password" not in edited.out  # no password made by the way
+    assert cli.json("account", "show", "add")["email"] == "ann@nordby.no"
+    assert cli.json("account", "show", "show")["email"] == ""
+    nameless = cli("account", "show")
+    assert nameless.code == 2 and "account show NAME" in nameless.err

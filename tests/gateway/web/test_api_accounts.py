@@ -66,6 +66,39 @@ async def test_a_local_edit_sticks_and_a_forced_email_is_refused_with_409(
     ]
 
 
+async def test_a_local_edit_is_undone_over_the_api_by_an_admin_of_its_schools(
+    gateway: Gateway, schools: Schools
+) -> None:
+    client, ola = gateway.client, gateway.bearer(gateway.school_token)
+    await client.patch("/api/accounts/AsOd", json={"email": "ase@nordby.no"}, headers=ola)
+    undone = await client.post("/api/accounts/AsOd/undo", json={"field": "email"}, headers=ola)
+    shown = await body(undone)
+    assert (shown["field"], shown["before"], shown["after"]) == (
+        "email",
+        "ase@nordby.no",
+        "p1@nordby.no",
+    )
+    assert shown["account"]["email"] == "p1@nordby.no" and shown["account"]["local_fields"] == []
+    again = await client.post("/api/accounts/AsOd/undo", json={"field": "email"}, headers=ola)
+    assert again.status == 400
+    assert (await again.json())["error"] == "AsOd's email has no local edit to undo"
+    nothing = await client.post("/api/accounts/AsOd/undo", json={}, headers=ola)
+    assert nothing.status == 400
+    kari = gateway.bearer(gateway.site_token)
+    await client.patch("/api/accounts/LaHa", json={"given_name": "Lasse"}, headers=kari)
+    other = await client.post("/api/accounts/LaHa/undo", json={"field": "given_name"}, headers=ola)
+    assert other.status == 403
+    assert (await body(await client.get("/api/accounts/LaHa", headers=kari)))["given_name"] == (
+        "Lasse"
+    )
+    log = await body(await client.get("/api/audit", headers=kari))
+    assert audit_of(log) == [
+        ("ola", "account.edit", "AsOd", "127.0.0.1"),
+        ("ola", "account.undo", "AsOd", "127.0.0.1"),
+        ("kari", "account.edit", "LaHa", "127.0.0.1"),
+    ]
+
+
 async def test_manual_members_follow_the_schools_setting_and_the_force_rule(
     gateway: Gateway, schools: Schools
 ) -> None:

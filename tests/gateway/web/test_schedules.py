@@ -22,6 +22,12 @@ async def test_a_site_admin_schedules_a_source_and_limits_its_days(
     client, auth = gateway.client, gateway.bearer(gateway.site_token)
     body = {"name": "sis", "format": "oneroster"}
     assert (await client.post("/api/sources", json=body, headers=auth)).status == 201
+    refused = await client.put("/api/sources/sis/schedule", json={"every": "2h"}, headers=auth)
+    said = (await refused.json())["error"]
+    assert refused.status == 400 and said.startswith("source 'sis' has nothing to pull from: ")
+    assert (await client.put("/api/sources/sis/schedule", json={}, headers=auth)).status == 200
+    pull = {"pull": {"url": "https://sis.example.org/export.zip"}}
+    assert (await client.patch("/api/sources/sis", json=pull, headers=auth)).status == 200
 
     async def schedule(body: dict[str, str]) -> tuple[int, dict[str, str]]:
         reply = await client.put("/api/sources/sis/schedule", json=body, headers=auth)
@@ -61,7 +67,8 @@ async def test_a_site_admin_schedules_a_source_and_limits_its_days(
         assert reply.status == 403, (method, path)
     with sessions() as session:
         actions = [e["action"] for e in audit.entries(session)][::-1]
-    assert actions == ["source.add", *["source.schedule"] * 3, "source.window", "source.window"]
+    scheduled = ["source.schedule", "source.set", *["source.schedule"] * 3]
+    assert actions == ["source.add", *scheduled, "source.window", "source.window"]
 
 
 async def test_rerun_over_the_api_queues_the_latest_applied_feed(

@@ -12,7 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.store import models as m
-from gateway.store import owners, runs, sources
+from gateway.store import owners, pulls, runs, schedules, sources
+from gateway.store.schedules import Schedule
 from gateway.sync.changes import Plan
 from gateway.web.admin import progress
 from tests.gateway.web.admin.test_http import sign_in
@@ -103,9 +104,34 @@ async def test_the_dashboard_shows_running_runs_and_sources_to_look_at(
     assert f'data-progress="/admin/runs/{run}/progress"' in page
     assert "reading records: 100 records" in page
     assert "<strong>nordby</strong>: its last run failed" in page
-    assert "<strong>sorby</strong>: no run for more than three days" in page
+    assert "<strong>sorby</strong>: no run for more than 72 hours" in page
     assert "<strong>quiet</strong>: no run yet" in page
 
     await sign_in(gateway.client, "ola")
     mine = await (await gateway.client.get("/admin/")).text()
     assert "nordby" in mine and "sorby" not in mine and "quiet" not in mine
+
+
+async def test_quiet_after_is_a_setting_per_source_and_a_schedule_stretches_it(
+    gateway: Gateway, schools: Schools
+) -> None:
+    with schools.sessions.begin() as session:
+        sources.add(session, "daily", "csv", [], {"quiet_after": 24})
+        sources.add(session, "weekly", "csv", [], {})
+        pulls.configure(session, "weekly", {"kind": "url", "url": "https://x.example/f.csv"})
+        schedules.set_schedule(session, "weekly", Schedule(every=7 * 86400))
+    two_days_ago = owners.now() - timedelta(days=2)
+    for name in ("daily", "weekly"):
+        run = _running(schools.sessions, name)
+        with schools.sessions.begin() as session:
+            _set(session, run, state="applied", started_at=two_days_ago)
+    await sign_in(gateway.client, "kari")
+    page = await (await gateway.client.get("/admin/")).text()
+    assert "<strong>daily</strong>: no run for more than 24 hours" in page
+    assert "<strong>weekly</strong>" not in page  # quiet only after twice its 7 days
+    with schools.sessions.begin() as session:
+        schedules.set_schedule(session, "weekly", Schedule(cron="0 5 * * 1"))  # Mondays
+        sources.change(session, "weekly", settings={"quiet_after": 1})
+        _set(session, run, started_at=owners.now() - timedelta(days=15))
+    page = await (await gateway.client.get("/admin/")).text()
+    assert "<strong>weekly</strong>: no run for more than 336 hours" in page

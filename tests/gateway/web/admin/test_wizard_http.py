@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.auth import admins
 from gateway.config import Config
-from gateway.store import column_maps, sources
+from gateway.store import column_maps, runs, sources
 from gateway.store import models as m
+from gateway.store.snapshot import bump
 from gateway.web.app import create_app
 from tests.gateway.web.admin.test_http import sign_in
 from tests.gateway.web.conftest import PASSWORD
@@ -168,3 +169,66 @@ async def test_the_guard_and_the_scopes_hold(
     assert (await client.get(columns_url)).status == 403
     with sessions() as session:
         assert session.scalars(select(m.ImportRun)).all() == []
+
+
+async def _previewed(
+    client: TestClient[Any, Any], sessions: sessionmaker[Session]
+) -> tuple[str, m.ImportRun]:
+    """An IMS file uploaded by kari and previewed: kari's CSRF token, the preview."""
+    from tests.gateway.web.test_push import IMS
+
+    csrf = await sign_in(client, "kari")
+    sent = await client.post("/admin/wizard", data=upload_form(csrf, IMS, "export.xml", "vigo"),
+                             allow_redirects=False)  # fmt: skip
+    return csrf, await settled(sessions, _run_of(sent.headers["Location"]))
+
+
+async def test_finish_applies_what_the_preview_showed_not_the_file_read_again(
+    client: TestClient[Any, Any], sessions: sessionmaker[Session]
+) -> None:
+    csrf, preview = await _previewed(client, sessions)
+    Path(preview.spool_path or "").write_bytes(b"<enterprise/>")  # read again, it makes nothing
+    done = await client.post(f"/admin/wizard/runs/{preview.id}/finish", data={"csrf": csrf},
+                             allow_redirects=False)  # fmt: skip
+    assert done.status == 303, await done.text()
+    imported = await settled(sessions, _run_of(done.headers["Location"]))
+    assert (imported.state, imported.dry_run, imported.origin) == ("applied", False, "upload")
+    assert imported.counts == preview.counts
+    created = preview.counts["accounts"]["created"] if preview.counts else 0
+    with sessions() as session:
+        assert created > 0 and len(session.scalars(select(m.Account)).all()) == created
+        actions = list(session.scalars(select(m.AuditEntry.action).order_by(m.AuditEntry.id)))
+    assert actions[-2:] == ["upload.preview", "upload.import"]
+    again = await client.post(f"/admin/wizard/runs/{preview.id}/finish", data={"csrf": csrf})
+    assert again.status == 409  # the store moved on with it: that preview is spent
+
+
+async def test_finish_refuses_a_preview_the_store_has_moved_on_from(
+    client: TestClient[Any, Any], sessions: sessionmaker[Session]
+) -> None:
+    csrf, preview = await _previewed(client, sessions)
+    with sessions.begin() as session:
+        bump(session)  # as a local edit or another run does
+    refused = await client.post(f"/admin/wizard/runs/{preview.id}/finish", data={"csrf": csrf})
+    assert refused.status == 409
+    assert "The store changed since the preview; preview again." in await refused.text()
+    with sessions() as session:
+        assert session.scalars(select(m.Account)).all() == []
+        assert [r.id for r in session.scalars(select(m.ImportRun))] == [preview.id]
+
+
+async def test_a_preview_too_large_to_keep_is_imported_again_only_while_current(
+    client: TestClient[Any, Any], sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs, "PREVIEW_PLAN_LIMIT", 0)
+    csrf, preview = await _previewed(client, sessions)
+    assert preview.plan is None and preview.revision is not None
+    with sessions.begin() as session:
+        bump(session)
+    refused = await client.post(f"/admin/wizard/runs/{preview.id}/finish", data={"csrf": csrf})
+    assert refused.status == 409
+    csrf, preview = await _previewed(client, sessions)
+    done = await client.post(f"/admin/wizard/runs/{preview.id}/finish", data={"csrf": csrf},
+                             allow_redirects=False)  # fmt: skip
+    imported = await settled(sessions, _run_of(done.headers["Location"]))
+    assert (imported.state, imported.counts) == ("applied", preview.counts)
