@@ -147,7 +147,7 @@ async def undo(request: web.Request) -> web.Response:
         raise UsageError(f"field must be one of {', '.join(provenance.UNDOABLE)}")
 
     def work(session: Session, who: Principal) -> dict[str, Any]:
-        _account(session, who, username, change=True)
+        account_in_reach(session, who, username, change=True)
         before, after = provenance.undo_local(session, username, field)
         detail = {"field": field, "before": before, "after": after}
         log(session, request, "account.undo", lookup.account(session, username).username, detail)
