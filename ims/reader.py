@@ -98,7 +98,7 @@ class _Reader:
                     if self.skipped:
                         return
         except etree.XMLSyntaxError as err:
-            raise self.source.syntax_error(err, started=self.root is not None) from err
+            raise self.source.syntax_error(err) from err
         if self.root is None:
             self._open(parse.root)
         yield from self.repairing.issues()
