@@ -101,11 +101,16 @@ class Source:
             body = body.removeprefix(bom)
         if not body.strip():
             raise FeedError("the document is empty", code="empty_document", file=self.file)
-        if _has_doctype(self.head):
+        if _has_doctype(_latin1(self.head)):
             raise forbidden_dtd("the document declares a DOCTYPE", self.file)
 
     def syntax_error(self, err: etree.XMLSyntaxError) -> FeedError:
         """Translate a libxml2 syntax error into a FeedError naming the line."""
+        # Decided from the bytes, not from whether lxml yielded the root before failing:
+        # lxml 6.2 raises a document's parse error before the events it read.
+        text = _markup(self.head)
+        if _has_doctype(text):  # a UTF-16 one, which the prolog check cannot read
+            return forbidden_dtd("the document declares a DOCTYPE", self.file)
         line, column = err.position if err.position[0] > 0 else (None, 0)
         message = str(getattr(err, "msg", "") or err)
         log: Any = err.error_log
@@ -119,9 +124,7 @@ class Source:
             # A start tag is buffered whole: libxml2 then names where it stopped, not the tag.
             line = None if "start tag" in over else line
             code, what = "xml_value_too_large", f"the document holds {over}"
-        elif not _opens_as_xml(self.head):
-            # Decided from the bytes, not from whether lxml yielded the root before failing:
-            # lxml 6.2 raises a document's parse error before the events it read.
+        elif not _opens_as_xml(text):
             code, what = "not_xml", "the document is not XML"
         elif self._at_end(line, column):
             code, what = "truncated_xml", "the document ends early (truncated?)"
@@ -182,16 +185,14 @@ def first_tag(head: bytes) -> str | None:
     return None
 
 
-def _has_doctype(head: bytes) -> bool:
-    """Whether the prolog in ``head`` (an ASCII-compatible encoding) holds a DOCTYPE."""
-    text = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+def _has_doctype(text: str) -> bool:
+    """Whether the prolog at the start of ``text`` holds a DOCTYPE."""
     end = _prolog_end(text)
     return end is not None and text.startswith("<!DOCTYPE", end)
 
 
-def _opens_as_xml(head: bytes) -> bool:
-    """Whether a start tag follows the prolog in ``head`` (or the prolog fills the head)."""
-    text = _markup(head)
+def _opens_as_xml(text: str) -> bool:
+    """Whether a start tag follows the prolog in ``text`` (or the prolog fills it)."""
     end = _prolog_end(text)
     return end is None or _START_TAG.match(text, end) is not None
 
@@ -201,7 +202,12 @@ def _markup(head: bytes) -> str:
     for mark, codec in _UTF16:
         if head.startswith(mark):
             return head.decode(codec, errors="replace")
-    return head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    return _latin1(head)
+
+
+def _latin1(head: bytes) -> str:
+    """``head`` (an ASCII-compatible encoding) as text, without a UTF-8 byte order mark."""
+    return head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
 
 
 def _prolog_end(text: str) -> int | None:

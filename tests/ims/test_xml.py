@@ -91,6 +91,13 @@ def test_doctype_is_refused_by_the_parser_too(data: bytes) -> None:
 
 
 @pytest.mark.usefixtures("timing")
+def test_a_malformed_utf16_document_is_refused_for_its_doctype() -> None:
+    text = XXE.decode().replace('version="1.0"?', 'version="1.0" encoding="UTF-16"?')
+    error, yielded = failure(text.replace("</enterprise>", "</enterprise2>").encode("utf-16"))
+    assert (error.code, yielded) == ("forbidden_dtd", [])
+
+
+@pytest.mark.usefixtures("timing")
 @pytest.mark.parametrize(
     ("data", "code", "line"),
     [
