@@ -43,8 +43,8 @@ _UTF16 = (
     (b"<\x00", "utf-16-le"),
     (b"\x00<", "utf-16-be"),
 )
-# "<" and a character an element name may start with (Latin-1 text: any byte over 0xBF).
-_START_TAG = re.compile("<[A-Za-z_:\u00c0-\U000effff]")
+# "<" and an element name (its first character: Latin-1 text has any byte over 0xBF).
+_START_TAG = re.compile("<([A-Za-z_:\u00c0-\U000effff][^ \t\r\n/>]*)")
 # libxml2's size limits (huge_tree stays off), in words: its own message says "truncated?"
 # or "try XML_PARSE_HUGE", neither of which helps an admin.
 _OVER_LIMIT = {
@@ -132,6 +132,10 @@ class Source:
             code, what = "malformed_xml", "the document is not well-formed XML"
         return FeedError(f"{what}: {message}", code=code, file=self.file, line=line)
 
+    def root_tag(self) -> tuple[str, int] | None:
+        """The local name and line of the root's start tag as the head shows it, if it does."""
+        return _root_tag(_markup(self.head))
+
     def _at_end(self, line: int | None, column: int) -> bool:
         # libxml2 reports a cut-off document at (or just past) its last character.
         self.eof = self.eof or (not self._pending and not self._stream.read(1))
@@ -193,8 +197,16 @@ def _has_doctype(text: str) -> bool:
 
 def _opens_as_xml(text: str) -> bool:
     """Whether a start tag follows the prolog in ``text`` (or the prolog fills it)."""
+    return _prolog_end(text) is None or _root_tag(text) is not None
+
+
+def _root_tag(text: str) -> tuple[str, int] | None:
+    """The local name and line of the start tag that follows the prolog in ``text``."""
     end = _prolog_end(text)
-    return end is None or _START_TAG.match(text, end) is not None
+    match = _START_TAG.match(text, end) if end is not None else None
+    if match is None:
+        return None
+    return match[1].rpartition(":")[2], text.count("\n", 0, match.start()) + 1
 
 
 def _markup(head: bytes) -> str:

@@ -123,6 +123,13 @@ def test_other_xml_is_not_ims() -> None:
     assert "<feed>" in error.message
 
 
+@pytest.mark.usefixtures("timing")
+def test_other_broken_xml_is_not_ims() -> None:
+    error, yielded = failure(b'<?xml version="1.0"?>\n<x:feed xmlns:x="urn:x"><entry></x:feed>')
+    assert (error.code, error.line, yielded) == ("not_ims", 2, [])
+    assert "<feed>" in error.message
+
+
 def test_other_xml_with_a_person_inside_is_not_ims() -> None:
     error, yielded = failure(b"<roster><person><sourcedid><id>p</id></sourcedid></person></roster>")
     assert (error.code, yielded) == ("not_ims", [])
