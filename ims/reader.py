@@ -98,7 +98,7 @@ class _Reader:
                     if self.skipped:
                         return
         except etree.XMLSyntaxError as err:
-            raise self.source.syntax_error(err, started=self.root is not None) from err
+            raise self._failure(err) from err
         if self.root is None:
             self._open(parse.root)
         yield from self.repairing.issues()
@@ -112,13 +112,19 @@ class _Reader:
             )
         xml.check_doctype(root, self.options.file)
         if tree.local(root) != "enterprise":
-            name = tree.local(root)
-            message = f"the root element is <{name}>, not <enterprise>: not an IMS Enterprise file"
-            raise FeedError(message, code="not_ims", file=self.options.file, line=tree.line(root))
+            raise _not_ims(tree.local(root), tree.line(root), self.options.file)
         self.root = root
         self.validator = validate.validator(
             root, self.options.schema, self.options.strict, self.options.file
         )
+
+    def _failure(self, err: etree.XMLSyntaxError) -> FeedError:
+        """Why the document does not parse; other XML is not IMS, whatever else is wrong."""
+        # Read from the head, not from the root lxml yielded: lxml 6.2 raises before it yields.
+        root = self.source.root_tag()
+        if root is not None and root[0] != "enterprise":
+            return _not_ims(*root, self.options.file)
+        return self.source.syntax_error(err)
 
     def _top(self, element: Element) -> Iterator[Item]:
         """Handle one child of the root, then drop it and everything before it."""
@@ -203,3 +209,9 @@ class _Reader:
     def _context(self) -> Context:
         assert self.ctx is not None, "properties are settled before any record"
         return self.ctx
+
+
+def _not_ims(name: str, line: int | None, file: str) -> FeedError:
+    """The FeedError of a document whose root is not ``enterprise``."""
+    message = f"the root element is <{name}>, not <enterprise>: not an IMS Enterprise file"
+    return FeedError(message, code="not_ims", file=file, line=line)

@@ -9,6 +9,7 @@ entities, remote DTDs) get in.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import re
 from collections.abc import Iterator
@@ -31,10 +32,19 @@ HARDENED: dict[str, Any] = {
 }
 
 HEAD_SIZE = 64 * 1024
-_SPACE = re.compile(rb"\s*")
+_SPACE = re.compile(r"[ \t\r\n]*")  # XML's whitespace, not Unicode's
 # What may come before a DOCTYPE (or the root): the XML declaration, PIs and comments.
-_SKIPPABLE = ((b"<?", b"?>"), (b"<!--", b"-->"))
+_SKIPPABLE = (("<?", "?>"), ("<!--", "-->"))
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# How UTF-16 announces itself: a byte order mark, or the NUL beside the first "<".
+_UTF16 = (
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+)
+# "<" and an element name (its first character: Latin-1 text has any byte over 0xBF).
+_START_TAG = re.compile("<([A-Za-z_:\u00c0-\U000effff][^ \t\r\n/>]*)")
 # libxml2's size limits (huge_tree stays off), in words: its own message says "truncated?"
 # or "try XML_PARSE_HUGE", neither of which helps an admin.
 _OVER_LIMIT = {
@@ -91,11 +101,16 @@ class Source:
             body = body.removeprefix(bom)
         if not body.strip():
             raise FeedError("the document is empty", code="empty_document", file=self.file)
-        if _has_doctype(self.head):
+        if _has_doctype(_latin1(self.head)):
             raise forbidden_dtd("the document declares a DOCTYPE", self.file)
 
-    def syntax_error(self, err: etree.XMLSyntaxError, started: bool) -> FeedError:
+    def syntax_error(self, err: etree.XMLSyntaxError) -> FeedError:
         """Translate a libxml2 syntax error into a FeedError naming the line."""
+        # Decided from the bytes, not from whether lxml yielded the root before failing:
+        # lxml 6.2 raises a document's parse error before the events it read.
+        text = _markup(self.head)
+        if _has_doctype(text):  # a UTF-16 one, which the prolog check cannot read
+            return forbidden_dtd("the document declares a DOCTYPE", self.file)
         line, column = err.position if err.position[0] > 0 else (None, 0)
         message = str(getattr(err, "msg", "") or err)
         log: Any = err.error_log
@@ -109,13 +124,17 @@ class Source:
             # A start tag is buffered whole: libxml2 then names where it stopped, not the tag.
             line = None if "start tag" in over else line
             code, what = "xml_value_too_large", f"the document holds {over}"
-        elif not started:
+        elif not _opens_as_xml(text):
             code, what = "not_xml", "the document is not XML"
         elif self._at_end(line, column):
             code, what = "truncated_xml", "the document ends early (truncated?)"
         else:
             code, what = "malformed_xml", "the document is not well-formed XML"
         return FeedError(f"{what}: {message}", code=code, file=self.file, line=line)
+
+    def root_tag(self) -> tuple[str, int] | None:
+        """The local name and line of the root's start tag as the head shows it, if it does."""
+        return _root_tag(_markup(self.head))
 
     def _at_end(self, line: int | None, column: int) -> bool:
         # libxml2 reports a cut-off document at (or just past) its last character.
@@ -170,21 +189,54 @@ def first_tag(head: bytes) -> str | None:
     return None
 
 
-def _has_doctype(head: bytes) -> bool:
-    """Whether the prolog in ``head`` (an ASCII-compatible encoding) holds a DOCTYPE."""
-    position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+def _has_doctype(text: str) -> bool:
+    """Whether the prolog at the start of ``text`` holds a DOCTYPE."""
+    end = _prolog_end(text)
+    return end is not None and text.startswith("<!DOCTYPE", end)
+
+
+def _opens_as_xml(text: str) -> bool:
+    """Whether a start tag follows the prolog in ``text`` (or the prolog fills it)."""
+    return _prolog_end(text) is None or _root_tag(text) is not None
+
+
+def _root_tag(text: str) -> tuple[str, int] | None:
+    """The local name and line of the start tag that follows the prolog in ``text``."""
+    end = _prolog_end(text)
+    match = _START_TAG.match(text, end) if end is not None else None
+    if match is None:
+        return None
+    return match[1].rpartition(":")[2], text.count("\n", 0, match.start()) + 1
+
+
+def _markup(head: bytes) -> str:
+    """``head`` as text faithful enough to read its markup: UTF-16 decoded, else as Latin-1."""
+    for mark, codec in _UTF16:
+        if head.startswith(mark):
+            return head.decode(codec, errors="replace")
+    return _latin1(head)
+
+
+def _latin1(head: bytes) -> str:
+    """``head`` (an ASCII-compatible encoding) as text, without a UTF-8 byte order mark."""
+    return head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
+
+
+def _prolog_end(text: str) -> int | None:
+    """Where the content after the XML declaration, PIs and comments starts (None: past it)."""
+    position = 0
     while True:
-        match = _SPACE.match(head, position)
+        match = _SPACE.match(text, position)
         position = match.end() if match else position
         for start, end in _SKIPPABLE:
-            if head.startswith(start, position):
-                close = head.find(end, position + len(start))
+            if text.startswith(start, position):
+                close = text.find(end, position + len(start))
                 if close < 0:
-                    return False  # the prolog runs past the head: the docinfo check decides
+                    return None  # the prolog runs past the head
                 position = close + len(end)
                 break
         else:
-            return head.startswith(b"<!DOCTYPE", position)
+            return position
 
 
 def _read_up_to(stream: Readable, size: int) -> bytes:

@@ -64,12 +64,14 @@ def test_a_bare_ampersand_is_read_as_itself_with_a_warning_per_line() -> None:
     assert {i.file for i in read.issues} == {"colleague.xml"}
 
 
+@pytest.mark.usefixtures("timing")
 def test_repair_off_fails_the_file_as_before() -> None:
     with pytest.raises(FeedError) as info:
         collect(COLLEAGUE, repair=False)
     assert (info.value.code, info.value.line) == ("malformed_xml", line_of(COLLEAGUE, "Arts &"))
 
 
+@pytest.mark.usefixtures("timing")
 @pytest.mark.parametrize(
     ("fault", "code"),
     [

@@ -38,6 +38,8 @@ PUBLIC_DTD = b"""<?xml version="1.0"?>
 <enterprise/>
 """
 
+UTF16_DECLARED = '<?xml version="1.0" encoding="UTF-16"?>\n<enterprise>\n<x></y>\n</enterprise>'
+
 
 def start(data: bytes, file: str = "") -> Iterator[Record | RowIssue]:
     """A reader over ``data`` that has not yielded anything yet."""
@@ -88,6 +90,14 @@ def test_doctype_is_refused_by_the_parser_too(data: bytes) -> None:
     assert "entities" in info.value.message
 
 
+@pytest.mark.usefixtures("timing")
+def test_a_malformed_utf16_document_is_refused_for_its_doctype() -> None:
+    text = XXE.decode().replace('version="1.0"?', 'version="1.0" encoding="UTF-16"?')
+    error, yielded = failure(text.replace("</enterprise>", "</enterprise2>").encode("utf-16"))
+    assert (error.code, yielded) == ("forbidden_dtd", [])
+
+
+@pytest.mark.usefixtures("timing")
 @pytest.mark.parametrize(
     ("data", "code", "line"),
     [
@@ -97,6 +107,9 @@ def test_doctype_is_refused_by_the_parser_too(data: bytes) -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not_xml", 1),
         (b"key;given;family\np1;Ada;Lovelace\n", "not_xml", 1),
         (b"\n\n  <enterprise", "truncated_xml", 3),  # cut inside the root's start tag
+        (b"<?xml version='1.0'?>\n<!-- export -->\nkey;given\n", "not_xml", 3),
+        (b"<<<>>>", "not_xml", 1),
+        ("key;given;family\np1;Ada;Lovelace\n".encode("utf-16"), "not_xml", 1),
     ],
 )
 def test_not_a_document(data: bytes, code: str, line: int | None) -> None:
@@ -110,11 +123,19 @@ def test_other_xml_is_not_ims() -> None:
     assert "<feed>" in error.message
 
 
+@pytest.mark.usefixtures("timing")
+def test_other_broken_xml_is_not_ims() -> None:
+    error, yielded = failure(b'<?xml version="1.0"?>\n<x:feed xmlns:x="urn:x"><entry></x:feed>')
+    assert (error.code, error.line, yielded) == ("not_ims", 2, [])
+    assert "<feed>" in error.message
+
+
 def test_other_xml_with_a_person_inside_is_not_ims() -> None:
     error, yielded = failure(b"<roster><person><sourcedid><id>p</id></sourcedid></person></roster>")
     assert (error.code, yielded) == ("not_ims", [])
 
 
+@pytest.mark.usefixtures("timing")
 @pytest.mark.parametrize("cut", [1500, 2000, 3000, 3500])
 def test_truncated_file(cut: int) -> None:
     data = (FIXTURES / "example.xml").read_bytes()[:cut]
@@ -133,14 +154,18 @@ def test_truncated_full_snapshot_yields_no_scope() -> None:
     assert not any(isinstance(item, Scope) for item in yielded)
 
 
+@pytest.mark.usefixtures("timing")
 @pytest.mark.parametrize(
     ("data", "line"),
     [
         (feed(person("p1"), "<person><sourcedid><id>p2</id></sourced></person>", person("p3")), 5),
         (feed(person("p1")) + b"\n<enterprise/>", 6),
         (feed(person("Ærlig")).replace("Ærlig".encode(), "Ærlig".encode("latin-1")), 4),
+        (b"\xef\xbb\xbf<!-- export -->\n<enterprise>\n<x></y>\n</enterprise>", 3),
+        ("<enterprise>\n<x></y>\n</enterprise>".encode("utf-16"), 2),
+        (UTF16_DECLARED.encode("utf-16-be"), 3),  # no BOM: the declaration tells
     ],
-    ids=["mismatched-tag", "two-roots", "bad-utf-8"],
+    ids=["mismatched-tag", "two-roots", "bad-utf-8", "comment-first", "utf-16", "utf-16-no-bom"],
 )
 def test_malformed(data: bytes, line: int) -> None:
     error, _ = failure(data)
