@@ -6,10 +6,8 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from sys import intern
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from gateway.sync.columns import Columns
 from mapping.records import (
     Entity,
     Group,
@@ -23,6 +21,9 @@ from mapping.records import (
     Scope,
 )
 from mapping.values import checked
+
+if TYPE_CHECKING:
+    from gateway.sync.columns import Columns
 
 MembershipKey = tuple[str, str, str]
 
@@ -73,6 +74,11 @@ class FeedMemberships:
         """Join the batches into columns; a membership also sent as a row goes to ``rows``."""
         if not self.batches:
             return
+        # Imported here: only feeds with batches need numpy, and it takes a tenth of a second.
+        import numpy as np
+
+        from gateway.sync.columns import Columns
+
         columns = self.columns = Columns(self.batches)
         self.batches = []
         moved = []

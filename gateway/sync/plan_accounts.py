@@ -11,7 +11,6 @@ from gateway.sync import plan_pending
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
 from gateway.sync.desired import MembershipKey
-from gateway.sync.plan_columns import fact_events
 from gateway.sync.plan_members import account_ref
 from gateway.sync.state import StoredAccount
 from gateway.users import passwords
@@ -112,6 +111,8 @@ def _in_order(
     A column's role, place or school comes as a row of its own; its group stands in
     ``places`` for the place or school it adds.
     """
+    from gateway.sync.plan_columns import fact_events  # numpy: only feeds with columns
+
     feed = ctx.desired.memberships
     merged: list[tuple[int, MembershipKey, int | Membership]] = [
         (feed.first.get(key, entry if isinstance(entry, int) else entry.line or 0), key, entry)

@@ -16,7 +16,6 @@ from operator import itemgetter
 from gateway.sync.changes import Ref
 from gateway.sync.context import Context
 from gateway.sync.desired import MembershipKey
-from gateway.sync.plan_columns import plan_columns
 from gateway.sync.state import StoredGroup, StoredMembership
 from mapping.records import Membership
 
@@ -341,6 +340,8 @@ def plan_memberships(ctx: Context) -> None:
         for key, entry in feed.rows.items():
             plan_one(key, entry)
     else:  # the columns' rows that need the row planner go with the rows, in the feed's order
+        from gateway.sync.plan_columns import plan_columns  # numpy: only feeds with columns
+
         singles = plan_columns(planner, feed.columns)
         rows = [(feed.first.get(key, _line(entry)), key, entry) for key, entry in feed.rows.items()]
         rows += [(first, key, line) for first, line, key in singles]

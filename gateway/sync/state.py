@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from mapping.profiles import Profile, RoleMatcher
 from mapping.records import Person
@@ -172,6 +173,8 @@ class StoredMemberships:
 
     def sorted_keys(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """Every row's packed key in sorted order, and the position each one sits at."""
+        import numpy as np  # here, not at the top: feeds without batches never load it
+
         if not len(self._keys):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         keys = np.frombuffer(self._keys, dtype=np.uint64).astype(np.int64)
