@@ -26,7 +26,8 @@ run: $(STAMP)
 	echo "$(DEMO_PASSWORD)" | $(RG) admin add demo --role site
 	@echo
 	@echo "Admin UI:   http://127.0.0.1:8080/admin/  (sign in as demo / $(DEMO_PASSWORD))"
-	@echo "API token:  $$($(RG) admin token demo 2>/dev/null)  (curl -H 'Authorization: Bearer …' http://127.0.0.1:8080/api/runs)"
+	@token=$$($(RG) admin token demo 2>/dev/null); \
+	  echo "API token:  $$token  (curl -s -H 'Authorization: Bearer $$token' http://127.0.0.1:8080/api/runs)"
 	@token=$$($(RG) source token demo 2>/dev/null); echo "Push token: $$token"; \
 	  echo "Push a feed: curl -s -H 'Authorization: Bearer $$token' -H 'Content-Type: text/csv' --data-binary @demo/nordby-elever.csv 'http://127.0.0.1:8080/push/demo?school=Nordby%20skole&role=elev'"; \
 	  echo "Read back:   curl -s -H 'Authorization: Bearer $$token' http://127.0.0.1:8080/push/demo/runs"
